@@ -1,0 +1,231 @@
+"""The in-memory search data of one process — vectors, BM25, facet facts — a cache of the database.
+
+It is built from stored vectors (never re-embedding at start), saved to `KB_DATA_DIR`, and kept in step
+with the database by catching up from the change log before each request.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sqlmodel import Session, select
+
+from index.embedder import Embedder
+from index.lexical import LexicalIndex
+from index.vectors import VectorIndex, load_vector_index, new_vector_index
+from kb.audit import current_change_seq
+from kb.models import ChangeLog, Passage, Practice, PracticeTag
+
+log = logging.getLogger("kb.index")
+
+INDEX_FILE = "vectors.faiss"
+MANIFEST_FILE = "manifest.json"
+
+
+@dataclass(frozen=True)
+class PracticeFacts:
+    """What facets and result rows need to know about a practice, whoever the viewer."""
+
+    kind: str
+    year: int
+    host_state: str
+    tags: dict[str, tuple[str, ...]]
+
+
+def lexical_text(practice: Practice, labels: list[str]) -> str:
+    """Return the text BM25 indexes for a practice."""
+    return "\n".join([practice.title, practice.summary, practice.body, " ".join(labels)])
+
+
+class Catalogue:
+    """Search data for every practice (visibility is applied at query time, never here)."""
+
+    def __init__(self, *, embedder: Embedder, data_dir: Path, vocabulary_labels: dict[str, dict[str, str]]) -> None:
+        self.embedder = embedder
+        self.data_dir = data_dir / "index"
+        self._labels = vocabulary_labels
+        self.seq = 0
+        self.vectors: VectorIndex = new_vector_index(embedder.dim)
+        self.lexical = LexicalIndex()
+        self.facts: dict[int, PracticeFacts] = {}
+        self.passages_of: dict[int, np.ndarray] = {}
+        self.passage_owner: dict[int, int] = {}
+        self.passage_text: dict[int, str] = {}
+        self._lock = threading.RLock()
+        self._dirty = False
+
+    # -- building -------------------------------------------------------------------------------
+
+    def load(self, session: Session) -> None:
+        """Load from the saved index when it is current and made by this model; otherwise rebuild."""
+        with self._lock:
+            self.seq = current_change_seq(session)
+            self._load_practices(session)
+            reason = self._try_saved_vectors()
+            if reason is not None:
+                log.info("rebuilding vector index from stored vectors: %s", reason)
+                self._build_vectors(session)
+                self.save()
+
+    def _try_saved_vectors(self) -> str | None:
+        manifest_path = self.data_dir / MANIFEST_FILE
+        index_path = self.data_dir / INDEX_FILE
+        if not manifest_path.exists() or not index_path.exists():
+            return "no saved index"
+        try:
+            manifest = json.loads(manifest_path.read_text())
+            if manifest.get("model") != self.embedder.name or manifest.get("dim") != self.embedder.dim:
+                return f"saved index was built with model {manifest.get('model')!r}"
+            if manifest.get("seq") != self.seq or manifest.get("passages") != len(self.passage_owner):
+                return "saved index is stale"
+            vectors = load_vector_index(index_path)
+        except Exception as exc:  # a corrupt cache file is rebuilt, whatever the error
+            return f"saved index is unreadable ({exc.__class__.__name__}: {exc})"
+        if len(vectors) != len(self.passage_owner):
+            return "saved index does not match the stored passages"
+        self.vectors = vectors
+        return None
+
+    def _load_practices(self, session: Session) -> None:
+        self.facts.clear()
+        self.passages_of.clear()
+        self.passage_owner.clear()
+        self.passage_text.clear()
+        self.lexical = LexicalIndex()
+        tags = _all_tags(session)
+        for practice in session.exec(select(Practice)):
+            self._remember(practice, tags.get(practice.id or 0, {}))
+        rows = session.exec(
+            select(Passage.id, Passage.practice_id, Passage.text).where(Passage.model == self.embedder.name)
+        )
+        grouped: dict[int, list[int]] = {}
+        for passage_id, practice_id, text in rows:
+            grouped.setdefault(practice_id, []).append(passage_id)
+            self.passage_owner[passage_id] = practice_id
+            self.passage_text[passage_id] = text
+        self.passages_of = {pid: np.asarray(ids, dtype=np.int64) for pid, ids in grouped.items()}
+
+    def _build_vectors(self, session: Session) -> None:
+        self.vectors = new_vector_index(self.embedder.dim)
+        ids: list[int] = []
+        chunks: list[np.ndarray] = []
+        statement = select(Passage.id, Passage.vector).where(Passage.model == self.embedder.name)
+        for passage_id, blob in session.exec(statement):
+            ids.append(passage_id)
+            chunks.append(np.frombuffer(blob, dtype=np.float32))
+            if len(ids) >= 20_000:
+                self.vectors.add(np.asarray(ids, dtype=np.int64), np.vstack(chunks))
+                ids, chunks = [], []
+        if ids:
+            self.vectors.add(np.asarray(ids, dtype=np.int64), np.vstack(chunks))
+
+    def _remember(self, practice: Practice, tags: dict[str, list[str]]) -> None:
+        pid = practice.id or 0
+        self.facts[pid] = PracticeFacts(
+            kind=str(practice.kind),
+            year=practice.source_year,
+            host_state=practice.host_state_code,
+            tags={name: tuple(sorted(terms)) for name, terms in tags.items()},
+        )
+        labels = [self._labels.get(v, {}).get(t, t) for v, terms in tags.items() for t in terms]
+        self.lexical.add(pid, lexical_text(practice, labels))
+
+    def save(self) -> None:
+        """Write the vector index and its manifest to the data folder."""
+        with self._lock:
+            self.vectors.save(self.data_dir / INDEX_FILE)
+            manifest = {
+                "model": self.embedder.name,
+                "dim": self.embedder.dim,
+                "seq": self.seq,
+                "passages": len(self.passage_owner),
+                "practices": len(self.facts),
+            }
+            tmp = self.data_dir / (MANIFEST_FILE + ".tmp")
+            tmp.write_text(json.dumps(manifest, indent=2))
+            tmp.replace(self.data_dir / MANIFEST_FILE)
+            self._dirty = False
+
+    # -- keeping in step ------------------------------------------------------------------------
+
+    def catch_up(self, session: Session) -> int:
+        """Apply changes made (by any process) since this catalogue's sequence; return the new sequence."""
+        newest = current_change_seq(session)
+        if newest == self.seq:
+            return newest
+        with self._lock:
+            if newest == self.seq:
+                return newest
+            changed = session.exec(
+                select(ChangeLog.object_id).where(
+                    ChangeLog.seq > self.seq, ChangeLog.seq <= newest, ChangeLog.object_type == "practice"
+                )
+            ).all()
+            for external_id in dict.fromkeys(changed):
+                self._refresh_practice(session, external_id)
+            self.seq = newest
+            self._dirty = self._dirty or bool(changed)
+            return newest
+
+    def _refresh_practice(self, session: Session, external_id: str) -> None:
+        practice = session.exec(select(Practice).where(Practice.external_id == external_id)).first()
+        if practice is None:
+            self._forget_external(session, external_id)
+            return
+        pid = practice.id or 0
+        self._forget(pid)
+        tags: dict[str, list[str]] = {"domain": [], "sector": [], "topic": []}
+        for row in session.exec(select(PracticeTag).where(PracticeTag.practice_id == pid)):
+            tags.setdefault(row.vocabulary, []).append(row.term)
+        self._remember(practice, tags)
+        rows = session.exec(
+            select(Passage.id, Passage.text, Passage.vector).where(
+                Passage.practice_id == pid, Passage.model == self.embedder.name
+            )
+        ).all()
+        if rows:
+            ids = np.asarray([r[0] for r in rows], dtype=np.int64)
+            self.vectors.add(ids, np.vstack([np.frombuffer(r[2], dtype=np.float32) for r in rows]))
+            self.passages_of[pid] = ids
+            for passage_id, text, _ in rows:
+                self.passage_owner[passage_id] = pid
+                self.passage_text[passage_id] = text
+
+    def _forget_external(self, session: Session, external_id: str) -> None:
+        """A practice that no longer exists: nothing in the database names its id, so drop stale rows."""
+        known = set(session.exec(select(Practice.id)).all())
+        for pid in [p for p in self.facts if p not in known]:
+            self._forget(pid)
+
+    def _forget(self, practice_id: int) -> None:
+        ids = self.passages_of.pop(practice_id, None)
+        if ids is not None and len(ids):
+            self.vectors.remove(ids)
+            for passage_id in ids.tolist():
+                self.passage_owner.pop(passage_id, None)
+                self.passage_text.pop(passage_id, None)
+        self.facts.pop(practice_id, None)
+        self.lexical.remove(practice_id)
+
+    def save_if_changed(self) -> None:
+        if self._dirty:
+            self.save()
+
+    def allowed_passages(self, practice_ids: np.ndarray) -> np.ndarray:
+        """Return the passage ids of the given practices."""
+        parts = [self.passages_of[pid] for pid in practice_ids.tolist() if pid in self.passages_of]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
+def _all_tags(session: Session) -> dict[int, dict[str, list[str]]]:
+    tags: dict[int, dict[str, list[str]]] = {}
+    for row in session.exec(select(PracticeTag)):
+        tags.setdefault(row.practice_id, {"domain": [], "sector": [], "topic": []}).setdefault(
+            row.vocabulary, []
+        ).append(row.term)
+    return tags

@@ -1,0 +1,124 @@
+"""BM25 over practices, kept in memory and updated one document at a time.
+
+bm25s and tantivy rebuild or commit segments to change a document; a curator's edit must be searchable on
+the next request in every process, so this index takes adds and removals in place and scores with numpy.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+
+import numpy as np
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+_STOPWORDS = frozenset(STOPWORDS_EN)
+
+
+class Tokenizer:
+    """Lower-case, split on non-alphanumerics, drop English stop words, Snowball-stem."""
+
+    def __init__(self) -> None:
+        self._stemmer = Stemmer.Stemmer("english")
+        self._lock = threading.Lock()
+
+    def __call__(self, text: str) -> list[str]:
+        words = [w for w in _TOKEN.findall(text.casefold()) if w not in _STOPWORDS]
+        with self._lock:  # PyStemmer objects are not thread-safe
+            return self._stemmer.stemWords(words)
+
+
+class LexicalIndex:
+    """Okapi BM25 (k1=1.2, b=0.75, Lucene idf) with in-place add and remove."""
+
+    def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
+        self.k1 = k1
+        self.b = b
+        self.tokenize = Tokenizer()
+        self._row_of: dict[int, int] = {}
+        self._doc_ids: list[int] = []
+        self._lengths: list[int] = []
+        self._alive: list[bool] = []
+        self._postings: dict[str, tuple[list[int], list[int]]] = {}
+        self._frozen: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._total_length = 0
+        self._lock = threading.RLock()
+
+    def __len__(self) -> int:
+        return len(self._row_of)
+
+    def add(self, doc_id: int, text: str) -> None:
+        """Index a document, replacing any earlier version with the same id."""
+        tokens = self.tokenize(text)
+        with self._lock:
+            self.remove(doc_id)
+            row = len(self._doc_ids)
+            self._row_of[doc_id] = row
+            self._doc_ids.append(doc_id)
+            self._lengths.append(len(tokens))
+            self._alive.append(True)
+            self._total_length += len(tokens)
+            counts: dict[str, int] = {}
+            for token in tokens:
+                counts[token] = counts.get(token, 0) + 1
+            for token, count in counts.items():
+                rows, freqs = self._postings.setdefault(token, ([], []))
+                rows.append(row)
+                freqs.append(count)
+                self._frozen.pop(token, None)
+
+    def add_many(self, documents: Iterable[tuple[int, str]]) -> None:
+        for doc_id, text in documents:
+            self.add(doc_id, text)
+
+    def remove(self, doc_id: int) -> None:
+        """Forget a document (its postings stay, masked, until the index is rebuilt)."""
+        with self._lock:
+            row = self._row_of.pop(doc_id, None)
+            if row is not None:
+                self._alive[row] = False
+                self._total_length -= self._lengths[row]
+
+    def scores(self, query: str, allowed_ids: np.ndarray | None = None) -> dict[int, float]:
+        """Return BM25 scores of the documents that contain a query term, among the allowed ids."""
+        terms = dict.fromkeys(self.tokenize(query))
+        with self._lock:
+            n_docs = len(self._row_of)
+            if not terms or n_docs == 0:
+                return {}
+            lengths = np.asarray(self._lengths, dtype=np.float32)
+            alive = np.asarray(self._alive, dtype=bool)
+            doc_ids = np.asarray(self._doc_ids, dtype=np.int64)
+            average = self._total_length / n_docs
+            total = np.zeros(len(self._doc_ids), dtype=np.float32)
+            for term in terms:
+                posting = self._posting(term)
+                if posting is None:
+                    continue
+                rows, freqs = posting
+                live = alive[rows]
+                df = int(live.sum())
+                if df == 0:
+                    continue
+                idf = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
+                norm = self.k1 * (1.0 - self.b + self.b * lengths[rows] / average)
+                total[rows] += np.where(live, idf * freqs * (self.k1 + 1.0) / (freqs + norm), 0.0)
+        hit_rows = np.flatnonzero(total > 0)
+        hit_ids = doc_ids[hit_rows]
+        if allowed_ids is not None:
+            keep = np.isin(hit_ids, allowed_ids)
+            hit_rows, hit_ids = hit_rows[keep], hit_ids[keep]
+        return dict(zip(hit_ids.tolist(), total[hit_rows].tolist(), strict=True))
+
+    def _posting(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
+        frozen = self._frozen.get(term)
+        if frozen is None:
+            raw = self._postings.get(term)
+            if raw is None:
+                return None
+            frozen = (np.asarray(raw[0], dtype=np.int64), np.asarray(raw[1], dtype=np.float32))
+            self._frozen[term] = frozen
+        return frozen

@@ -1,0 +1,197 @@
+"""Permission-aware hybrid search: the viewer's visible set filters both rankings before they are scored."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, OrderedDict
+from dataclasses import dataclass, field
+
+import numpy as np
+from sqlmodel import Session
+
+from index.catalogue import Catalogue
+from index.embedder import Embedder
+from index.fusion import fuse
+from kb.queries import Filters, visible_rows
+from kb.viewer import Viewer
+from kb.vocabulary import Vocabulary
+
+FACET_FIELDS = ("kind", "domain", "sector", "topic", "host_state", "year")
+
+
+@dataclass
+class Hit:
+    practice_id: int
+    score: float
+    host_shown: bool
+    passage: str = ""
+    dense: float | None = None
+    lexical: float | None = None
+
+
+@dataclass
+class SearchResult:
+    total: int
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class VisibleSet:
+    """The practices one kind of viewer may see under some filters, at one change sequence."""
+
+    ids: np.ndarray
+    host_shown: frozenset[int]
+
+
+class SearchService:
+    """Search over the catalogue, always inside the viewer's visible set."""
+
+    def __init__(
+        self,
+        *,
+        catalogue: Catalogue,
+        embedder: Embedder,
+        vocabularies: dict[str, Vocabulary],
+        min_similarity: float,
+        candidates: int = 1000,
+        lexical_floor: float = 0.5,
+    ) -> None:
+        self.catalogue = catalogue
+        self.embedder = embedder
+        self.vocabularies = vocabularies
+        self.min_similarity = min_similarity
+        self.candidates = candidates
+        self.lexical_floor = lexical_floor
+        self._visible_cache: OrderedDict[tuple[object, ...], VisibleSet] = OrderedDict()
+        self._cache_lock = threading.Lock()
+
+    # -- the visible set ------------------------------------------------------------------------
+
+    def visible_set(self, session: Session, viewer: Viewer, filters: Filters) -> VisibleSet:
+        """Return what the viewer may see under the filters, as of the database now."""
+        seq = self.catalogue.catch_up(session)
+        key = (seq, viewer.cache_key, filters.key())
+        with self._cache_lock:
+            cached = self._visible_cache.get(key)
+            if cached is not None:
+                self._visible_cache.move_to_end(key)
+                return cached
+        rows = visible_rows(session, viewer, filters, self.vocabularies)
+        found = VisibleSet(
+            ids=np.asarray(sorted(pid for pid, _ in rows), dtype=np.int64),
+            host_shown=frozenset(pid for pid, shown in rows if shown),
+        )
+        with self._cache_lock:
+            stale = [k for k in self._visible_cache if k[0] != seq]
+            for k in stale:
+                del self._visible_cache[k]
+            self._visible_cache[key] = found
+            while len(self._visible_cache) > 256:
+                self._visible_cache.popitem(last=False)
+        return found
+
+    # -- searching ------------------------------------------------------------------------------
+
+    def search(
+        self,
+        session: Session,
+        viewer: Viewer,
+        query: str = "",
+        filters: Filters | None = None,
+        *,
+        limit: int = 10,
+        offset: int = 0,
+        with_facets: bool = True,
+    ) -> SearchResult:
+        """Rank the practices the viewer may see for a problem description (or list them, without one)."""
+        filters = filters or Filters()
+        visible = self.visible_set(session, viewer, filters)
+        query = query.strip()
+        if not query:
+            ranked = self._browse_order(visible.ids)
+        else:
+            ranked = self._rank(query, visible.ids)
+        total = len(ranked)
+        page = ranked[offset : offset + limit]
+        hits = [
+            Hit(practice_id=pid, score=score, host_shown=pid in visible.host_shown, passage=passage,
+                dense=dense, lexical=lexical)
+            for pid, score, passage, dense, lexical in page
+        ]
+        facets = self._facets([r[0] for r in ranked], visible.host_shown) if with_facets else {}
+        return SearchResult(total=total, hits=hits, facets=facets)
+
+    def _browse_order(self, ids: np.ndarray) -> list[tuple[int, float, str, float | None, float | None]]:
+        facts = self.catalogue.facts
+        ordered = sorted(ids.tolist(), key=lambda pid: (-(facts[pid].year if pid in facts else 0), pid))
+        return [(pid, 0.0, "", None, None) for pid in ordered]
+
+    def dense_scores(self, query: str, ids: np.ndarray, k: int) -> tuple[dict[int, float], dict[int, int]]:
+        """Return each practice's best passage similarity among the allowed ids, and that passage."""
+        vector = self.embedder.encode_query(query)
+        allowed = self.catalogue.allowed_passages(ids)
+        passage_ids, scores = self.catalogue.vectors.search(vector, k, allowed)
+        best: dict[int, float] = {}
+        best_passage: dict[int, int] = {}
+        owner = self.catalogue.passage_owner
+        for passage_id, score in zip(passage_ids.tolist(), scores.tolist(), strict=True):
+            pid = owner.get(passage_id)
+            if pid is not None and pid not in best:
+                best[pid] = score
+                best_passage[pid] = passage_id
+        return best, best_passage
+
+    def lexical_scores(self, query: str, ids: np.ndarray) -> dict[int, float]:
+        """Return BM25 scores of the allowed practices that contain a query term."""
+        return self.catalogue.lexical.scores(query, ids)
+
+    def _rank(self, query: str, ids: np.ndarray) -> list[tuple[int, float, str, float | None, float | None]]:
+        if len(ids) == 0:
+            return []
+        dense, best_passage = self.dense_scores(query, ids, self.candidates)
+        lexical = self.lexical_scores(query, ids)
+        fused = fuse(dense, lexical)
+        top_lexical = max(lexical.values(), default=0.0)
+        matched = [
+            pid for pid in fused
+            if dense.get(pid, -1.0) >= self.min_similarity
+            or (top_lexical > 0 and lexical.get(pid, 0.0) >= self.lexical_floor * top_lexical)
+        ]
+        texts = self.catalogue.passage_text
+        return [
+            (pid, fused[pid], texts.get(best_passage.get(pid, -1), ""), dense.get(pid), lexical.get(pid))
+            for pid in matched
+        ]
+
+    def _facets(self, ids: list[int], host_shown: frozenset[int]) -> dict[str, dict[str, int]]:
+        counters: dict[str, Counter[str]] = {name: Counter() for name in FACET_FIELDS}
+        facts = self.catalogue.facts
+        for pid in ids:
+            fact = facts.get(pid)
+            if fact is None:
+                continue
+            counters["kind"][fact.kind] += 1
+            counters["year"][str(fact.year)] += 1
+            if pid in host_shown:
+                counters["host_state"][fact.host_state] += 1
+            for name in ("domain", "sector", "topic"):
+                counters[name].update(fact.tags.get(name, ()))
+        return {name: dict(counter.most_common()) for name, counter in counters.items()}
+
+    def related(self, session: Session, viewer: Viewer, practice_id: int, *, limit: int = 5) -> list[Hit]:
+        """Return the nearest practices the viewer may see, by the practice's own passages."""
+        visible = self.visible_set(session, viewer, Filters())
+        own = self.catalogue.passages_of.get(practice_id)
+        others = visible.ids[visible.ids != practice_id]
+        if own is None or len(own) == 0 or len(others) == 0:
+            return []
+        first = self.catalogue.passage_text.get(int(own[0]), "")
+        dense, best_passage = self.dense_scores(first, others, max(limit * 4, 20))
+        ranked = sorted(dense.items(), key=lambda item: -item[1])[:limit]
+        texts = self.catalogue.passage_text
+        return [
+            Hit(practice_id=pid, score=score, host_shown=pid in visible.host_shown,
+                passage=texts.get(best_passage.get(pid, -1), ""), dense=score)
+            for pid, score in ranked
+        ]

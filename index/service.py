@@ -1,0 +1,38 @@
+"""Wire the search side of one process: embedder, catalogue (loaded or rebuilt) and search service."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from index.catalogue import Catalogue
+from index.embedder import Embedder, load_embedder
+from index.search import SearchService
+from kb.config import Settings
+from kb.vocabulary import Vocabulary, load_vocabularies
+
+log = logging.getLogger("kb.index")
+
+
+def vocabulary_labels(vocabularies: dict[str, Vocabulary]) -> dict[str, dict[str, str]]:
+    return {name: {t.id: t.label for t in v.terms.values()} for name, v in vocabularies.items()}
+
+
+def open_search(settings: Settings, engine: Engine, embedder: Embedder | None = None) -> SearchService:
+    """Load the embedder and the catalogue for this database and return the search service."""
+    started = time.perf_counter()
+    embedder = embedder or load_embedder(
+        settings.embedding_model, batch_size=settings.embed_batch_size, cache_size=settings.query_cache_size
+    )
+    vocabularies = load_vocabularies(settings.vocabulary_dir)
+    catalogue = Catalogue(embedder=embedder, data_dir=settings.data_dir,
+                          vocabulary_labels=vocabulary_labels(vocabularies))
+    with Session(engine) as session:
+        catalogue.load(session)
+    log.info("search ready: %d practices, %d passages in %.1f s", len(catalogue.facts),
+             len(catalogue.passage_owner), time.perf_counter() - started)
+    return SearchService(catalogue=catalogue, embedder=embedder, vocabularies=vocabularies,
+                         min_similarity=settings.min_similarity)

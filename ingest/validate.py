@@ -1,0 +1,75 @@
+"""Turn raw records into validated practice records, with errors that name file, line, field and fix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from ingest.readers import RawRecord
+from kb.records import KnownNames, PracticeRecord, check_record
+
+_MAX_SHOWN = 80
+
+
+@dataclass(frozen=True)
+class IngestError:
+    """One problem in one file, located as precisely as the format allows."""
+
+    path: Path
+    line: int | None
+    message: str
+    record: int | None = None
+    record_id: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else str(self.path)
+        what = ""
+        if self.record is not None:
+            what = f" record {self.record}" + (f" (id {self.record_id})" if self.record_id else "") + ","
+        return f"{where}:{what} {self.message}"
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in loc if not (isinstance(part, str) and part.startswith("function-")))
+
+
+def _pydantic_messages(exc: ValidationError) -> list[tuple[str, str]]:
+    found = []
+    for error in exc.errors(include_url=False):
+        path = _field_path(error["loc"]) or "(record)"
+        if error["type"] == "missing":
+            found.append((path, f"field {path}: required field is missing"))
+        elif error["type"] == "extra_forbidden":
+            found.append((path, f"field {path}: unknown field (value {_shown(error['input'])}); "
+                                "see docs/ingest.md for the fields a record may have"))
+        else:
+            found.append((path, f"field {path}: {error['msg']} (value {_shown(error['input'])})"))
+    return found
+
+
+def validate_record(path: Path, raw: RawRecord, known: KnownNames) -> tuple[PracticeRecord | None, list[IngestError]]:
+    """Validate one raw record; return the normalised record or the errors."""
+    record_id = raw.data.get("id") if isinstance(raw.data, dict) else None
+    record_id = record_id if isinstance(record_id, str) else None
+
+    def error(field_name: str | None, message: str) -> IngestError:
+        line = raw.line_of(field_name) if field_name else raw.line
+        return IngestError(path, line, message, raw.number, record_id)
+
+    if not isinstance(raw.data, dict):
+        return None, [error(None, f"a record is a mapping of fields, not {type(raw.data).__name__}")]
+    try:
+        record = PracticeRecord.model_validate(raw.data)
+    except ValidationError as exc:
+        return None, [error(field_name, message) for field_name, message in _pydantic_messages(exc)]
+    record, problems = check_record(record, known)
+    if problems:
+        return None, [error(p.field, str(p)) for p in problems]
+    return record, []

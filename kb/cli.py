@@ -1,0 +1,267 @@
+"""The `kb` command: set up, load, search and serve the knowledge base."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(help="Good-practice knowledge base with permission-aware semantic search.", no_args_is_help=True)
+users_app = typer.Typer(help="Manage user accounts and API tokens.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+def _settings():  # type: ignore[no-untyped-def]
+    from kb.config import get_settings
+
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    return settings
+
+
+def _engine(upgrade: bool = True):  # type: ignore[no-untyped-def]
+    from kb import migrate
+    from kb.db import make_engine
+
+    settings = _settings()
+    engine = make_engine(settings)
+    if upgrade:
+        migrate.upgrade(engine)
+    return settings, engine
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def init() -> None:
+    """Create the database, or upgrade it to the newest schema."""
+    from kb import migrate
+
+    settings, engine = _engine()
+    typer.echo(f"database {settings.database_url} at schema revision {migrate.current_revision(engine)}")
+
+
+@app.command()
+def demo(
+    index: Annotated[bool, typer.Option(help="Build the search index after loading")] = True,
+) -> None:
+    """Load the illustrative demo data into the configured database (safe to run again)."""
+    from fixtures.load import load_demo
+    from index.embedder import load_embedder
+    from kb.vocabulary import load_vocabularies
+
+    settings, engine = _engine()
+    embedder = load_embedder(settings.embedding_model, batch_size=settings.embed_batch_size)
+    report = load_demo(engine, embedder=embedder, vocabularies=load_vocabularies(settings.vocabulary_dir),
+                       passage_words=settings.passage_words, show_progress=sys.stderr.isatty())
+    for error in report.errors:
+        typer.secho(str(error), fg=typer.colors.RED, err=True)
+    typer.echo(f"demo data: {report.summary()}")
+    if index:
+        from index.service import open_search
+
+        search = open_search(settings, engine, embedder)
+        search.catalogue.save()
+        typer.echo(f"index: {len(search.catalogue.facts)} practices, {len(search.catalogue.passage_owner)} passages")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders of practices", exists=True)],
+    check: Annotated[bool, typer.Option("--check", help="Validate only; write nothing")] = False,
+    actor: Annotated[str, typer.Option(help="Who is ingesting, for the audit log")] = "ingest",
+) -> None:
+    """Load practices from JSON, JSONL, YAML, CSV and Markdown files (see docs/ingest.md)."""
+    from ingest.pipeline import ingest_paths
+    from kb.vocabulary import load_vocabularies
+
+    settings, engine = _engine()
+    embedder = None
+    if not check:
+        from index.embedder import load_embedder
+
+        embedder = load_embedder(settings.embedding_model, batch_size=settings.embed_batch_size)
+    report = ingest_paths(paths, engine=engine, embedder=embedder,
+                          vocabularies=load_vocabularies(settings.vocabulary_dir),
+                          passage_words=settings.passage_words, actor=actor, check_only=check,
+                          show_progress=sys.stderr.isatty())
+    for error in report.errors:
+        typer.secho(str(error), fg=typer.colors.RED, err=True)
+    for path in report.files_rejected:
+        typer.secho(f"rejected: {path} (nothing from it was written)", fg=typer.colors.RED, err=True)
+    verb = "checked" if check else "ingested"
+    typer.echo(f"{verb}: {report.summary()}")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def reindex() -> None:
+    """Re-embed every practice with the configured model and rebuild the index (after a model change)."""
+    from sqlmodel import Session, select
+    from tqdm import tqdm
+
+    from index.embedder import load_embedder
+    from index.service import open_search
+    from index.store import sync_passages
+    from kb.models import Practice
+    from kb.vocabulary import load_vocabularies
+
+    settings, engine = _engine()
+    embedder = load_embedder(settings.embedding_model, batch_size=settings.embed_batch_size)
+    vocabularies = load_vocabularies(settings.vocabulary_dir)
+    with Session(engine) as session, session.begin():
+        practices = list(session.exec(select(Practice)))
+        with tqdm(desc="embedding", unit=" passages", disable=not sys.stderr.isatty()) as bar:
+            embedded = sync_passages(session, practices, embedder=embedder, vocabularies=vocabularies,
+                                     words=settings.passage_words, progress=bar.update)
+    index_file = settings.data_dir / "index" / "manifest.json"
+    index_file.unlink(missing_ok=True)
+    search = open_search(settings, engine, embedder)
+    typer.echo(f"re-embedded {embedded} passage(s) with {embedder.name}; "
+               f"index holds {len(search.catalogue.passage_owner)} passages of {len(search.catalogue.facts)} practices")
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Describe the problem in plain words")],
+    as_user: Annotated[str | None, typer.Option("--as", help="Search as this user (default: the public)")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=100)] = 10,
+    domain: Annotated[list[str] | None, typer.Option(help="Only this domain")] = None,
+    sector: Annotated[list[str] | None, typer.Option(help="Only this sector")] = None,
+    topic: Annotated[list[str] | None, typer.Option(help="Only this topic")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON")] = False,
+) -> None:
+    """Search the practices a user may see."""
+    from sqlmodel import Session
+
+    from index.service import open_search
+    from kb.accounts import user_by_name
+    from kb.queries import Filters
+    from index.results import search_response
+    from kb.viewer import viewer_for
+
+    settings, engine = _engine()
+    service = open_search(settings, engine)
+    with Session(engine) as session:
+        user = None
+        if as_user:
+            user = user_by_name(session, as_user)
+            if user is None:
+                _fail(f"no user named {as_user!r}; `kb users list` shows them", 2)
+        viewer = viewer_for(session, user)
+        filters = Filters(domain=tuple(domain or ()), sector=tuple(sector or ()), topic=tuple(topic or ()))
+        response = search_response(session, service, viewer, query, filters, limit=limit, offset=0)
+    if as_json:
+        typer.echo(json.dumps(response.model_dump(mode="json"), indent=2, ensure_ascii=False))
+        return
+    typer.echo(f"{response.total} practice(s) match; showing {len(response.results)}")
+    for number, hit in enumerate(response.results, start=1):
+        host = hit.host_state or "anonymised"
+        typer.echo(f"{number:>2}. [{hit.score:.3f}] {hit.id}  {hit.title}  ({hit.kind}, {host})")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
+) -> None:
+    """Serve the portal and the JSON API."""
+    import uvicorn
+
+    settings, _ = _engine()
+    uvicorn.run("web.app:create_app", factory=True, host=host or settings.host, port=port or settings.port,
+                workers=workers, log_level=settings.log_level.lower())
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List users with their role, state and networks."""
+    from sqlmodel import Session, select
+
+    from kb.directory import user_network_codes
+    from kb.models import User
+
+    _, engine = _engine()
+    with Session(engine) as session:
+        for user in session.exec(select(User).order_by(User.username)):
+            direct = ",".join(user_network_codes(session, user)) or "-"
+            typer.echo(f"{user.username:<16} {user.role:<12} {user.state_code or 'secretariat':<12} direct networks: {direct}")
+
+
+@users_app.command("add")
+def users_add(
+    username: str,
+    role: Annotated[str, typer.Option(help="reader, focal_point, curator or admin")] = "reader",
+    state: Annotated[str | None, typer.Option(help="ISO code of the user's state (none for secretariat)")] = None,
+    full_name: Annotated[str, typer.Option()] = "",
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = "",
+    network: Annotated[list[str] | None, typer.Option(help="Admit directly to this network")] = None,
+) -> None:
+    """Create or update a user."""
+    from sqlmodel import Session
+
+    from kb.accounts import AccountError, save_user
+    from kb.directory import DirectoryError, set_user_networks
+    from kb.models import Role
+
+    _, engine = _engine()
+    try:
+        with Session(engine) as session, session.begin():
+            user = save_user(session, username=username, role=Role(role), state_code=state.upper() if state else None,
+                             full_name=full_name, password=password, actor="cli")
+            if network:
+                set_user_networks(session, user=user, codes=network, actor="cli")
+    except (AccountError, DirectoryError, ValueError) as exc:
+        _fail(f"user not saved: {exc}", 2)
+    typer.echo(f"saved user {username}")
+
+
+@users_app.command("token")
+def users_token(
+    username: str,
+    label: Annotated[str, typer.Option(help="What the token is for")] = "cli",
+    days: Annotated[int | None, typer.Option(help="Expire after this many days")] = None,
+) -> None:
+    """Print a new API bearer token for a user (shown once)."""
+    from sqlmodel import Session
+
+    from kb.accounts import issue_token, user_by_name
+
+    _, engine = _engine()
+    with Session(engine) as session, session.begin():
+        user = user_by_name(session, username)
+        if user is None:
+            _fail(f"no user named {username!r}", 2)
+        token = issue_token(session, user=user, label=label, days=days, actor="cli")  # type: ignore[arg-type]
+    typer.echo(token)
+
+
+@users_app.command("revoke")
+def users_revoke(username: str) -> None:
+    """Revoke every API token of a user."""
+    from sqlmodel import Session
+
+    from kb.accounts import revoke_tokens, user_by_name
+
+    _, engine = _engine()
+    with Session(engine) as session, session.begin():
+        user = user_by_name(session, username)
+        if user is None:
+            _fail(f"no user named {username!r}", 2)
+        count = revoke_tokens(session, user=user, actor="cli")  # type: ignore[arg-type]
+    typer.echo(f"revoked {count} token(s)")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,102 @@
+"""States, networks and who participates in them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlmodel import Session, delete, select
+
+from kb import audit
+from kb.models import Network, State, StateNetwork, User, UserNetwork
+
+
+class DirectoryError(ValueError):
+    """A state, network or membership that cannot be recorded as asked."""
+
+
+def upsert_state(session: Session, *, code: str, name: str, actor: str) -> State:
+    """Add a state, or rename it."""
+    code = code.strip().upper()
+    if len(code) != 2 or not code.isalpha():
+        raise DirectoryError(f"state code {code!r} is not an ISO 3166 alpha-2 code (two letters)")
+    state = session.get(State, code)
+    if state is None:
+        state = State(code=code, name=name)
+        audit.record(session, actor=actor, action="state.add", object_type="state", object_id=code,
+                     after={"name": name})
+    elif state.name != name:
+        audit.record(session, actor=actor, action="state.rename", object_type="state", object_id=code,
+                     before={"name": state.name}, after={"name": name})
+        state.name = name
+    session.add(state)
+    session.flush()
+    return state
+
+
+def network_by_code(session: Session, code: str) -> Network | None:
+    return session.exec(select(Network).where(Network.code == code)).first()
+
+
+def upsert_network(session: Session, *, code: str, name: str, description: str = "", actor: str) -> Network:
+    """Add a network, or update its name and description."""
+    network = network_by_code(session, code)
+    before = None if network is None else {"name": network.name, "description": network.description}
+    network = network or Network(code=code, name=name)
+    network.name = name
+    network.description = description
+    session.add(network)
+    session.flush()
+    after = {"name": network.name, "description": network.description}
+    if before != after:
+        audit.record(session, actor=actor, action="network.save", object_type="network", object_id=code,
+                     before=before, after=after)
+    return network
+
+
+def network_states(session: Session, network: Network) -> list[str]:
+    return sorted(session.exec(select(StateNetwork.state_code).where(StateNetwork.network_id == network.id)))
+
+
+def set_network_states(session: Session, *, network: Network, states: Iterable[str], actor: str) -> None:
+    """Make exactly these states the participants of a network."""
+    wanted = sorted({s.upper() for s in states})
+    unknown = [code for code in wanted if session.get(State, code) is None]
+    if unknown:
+        raise DirectoryError(f"unknown state(s): {', '.join(unknown)}")
+    before = network_states(session, network)
+    if before == wanted:
+        return
+    session.exec(delete(StateNetwork).where(StateNetwork.network_id == network.id))  # type: ignore[call-overload]
+    for code in wanted:
+        session.add(StateNetwork(state_code=code, network_id=network.id or 0))
+    session.flush()
+    audit.record(session, actor=actor, action="network.participants", object_type="network",
+                 object_id=network.code, before={"states": before}, after={"states": wanted})
+
+
+def set_user_networks(session: Session, *, user: User, codes: Iterable[str], actor: str) -> None:
+    """Admit a user directly to exactly these networks."""
+    wanted = sorted(set(codes))
+    networks = [network_by_code(session, code) for code in wanted]
+    unknown = [code for code, n in zip(wanted, networks, strict=True) if n is None]
+    if unknown:
+        raise DirectoryError(f"unknown network(s): {', '.join(unknown)}")
+    before = user_network_codes(session, user)
+    if before == wanted:
+        return
+    session.exec(delete(UserNetwork).where(UserNetwork.user_id == user.id))  # type: ignore[call-overload]
+    for network in networks:
+        assert network is not None
+        session.add(UserNetwork(user_id=user.id or 0, network_id=network.id or 0))
+    session.flush()
+    audit.record(session, actor=actor, action="user.networks", object_type="user", object_id=user.username,
+                 before={"networks": before}, after={"networks": wanted})
+
+
+def user_network_codes(session: Session, user: User) -> list[str]:
+    return sorted(
+        session.exec(
+            select(Network.code).join(UserNetwork, UserNetwork.network_id == Network.id)
+            .where(UserNetwork.user_id == user.id)
+        )
+    )

@@ -1,0 +1,168 @@
+"""The practice record as written by people (files, forms, API), and its validation."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from kb.models import Attribution, Kind, Scope, Status
+from kb.vocabulary import TAG_VOCABULARIES, Vocabulary
+
+EXTERNAL_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$"
+
+
+def _one_or_many(value: Any) -> Any:
+    """Accept a single string where a list is expected."""
+    if isinstance(value, str):
+        return [value]
+    return value
+
+
+def _upper(value: Any) -> Any:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+TagList = Annotated[list[Annotated[str, Field(min_length=1, max_length=100)]], BeforeValidator(_one_or_many)]
+StringList = Annotated[list[Annotated[str, Field(max_length=1000)]], BeforeValidator(_one_or_many)]
+StateCode = Annotated[str, BeforeValidator(_upper), Field(pattern=r"^[A-Z]{2}$")]
+
+
+class SourceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    type: str = Field(min_length=1, max_length=40)
+    year: int = Field(ge=1950, le=2100)
+    reference: str = Field(default="", max_length=300)
+
+
+class AuthorisationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    scope: Scope
+    networks: Annotated[list[Annotated[str, Field(min_length=1, max_length=32)]], BeforeValidator(_one_or_many)] = []
+    attribution: Attribution = Attribution.named
+    granted_by: str = Field(default="", max_length=200)
+    granted_at: date | None = None
+    withdrawn_at: date | None = None
+
+    @model_validator(mode="after")
+    def _networks_match_scope(self) -> AuthorisationIn:
+        if self.scope == Scope.networks and not self.networks:
+            raise ValueError("scope 'networks' needs at least one network in 'networks'")
+        if self.scope != Scope.networks and self.networks:
+            raise ValueError(f"'networks' is only allowed with scope 'networks', not '{self.scope.value}'")
+        return self
+
+
+class PracticeRecord(BaseModel):
+    """One practice as ingested or edited; ids and labels of tags are resolved by `check_record`."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: str = Field(pattern=EXTERNAL_ID_PATTERN)
+    kind: Kind
+    title: str = Field(min_length=1, max_length=300)
+    summary: str = Field(min_length=1, max_length=2000)
+    body: str = Field(default="", max_length=100_000)
+    host_state: StateCode
+    source: SourceIn
+    language: str = Field(default="en", pattern=r"^[a-z]{2}$")
+    domain: TagList = Field(min_length=1)
+    sector: TagList = Field(min_length=1)
+    topic: TagList = Field(min_length=1)
+    references: StringList = Field(default=[], max_length=100)
+    status: Status = Status.pending
+    authorisation: AuthorisationIn | None = None
+
+    def tags(self) -> dict[str, list[str]]:
+        return {"domain": self.domain, "sector": self.sector, "topic": self.topic}
+
+
+@dataclass(frozen=True)
+class RecordProblem:
+    """One thing wrong with a record: the field, the value and what is allowed."""
+
+    field: str
+    value: object
+    message: str
+
+    def __str__(self) -> str:
+        shown = repr(self.value) if self.value is not None else "(missing)"
+        return f"field {self.field}: {self.message} (value {shown})"
+
+
+@dataclass(frozen=True)
+class KnownNames:
+    """What a record may refer to: vocabularies, states and networks in the database."""
+
+    vocabularies: dict[str, Vocabulary]
+    states: frozenset[str]
+    networks: frozenset[str]
+
+
+def _term_problem(vocabulary: Vocabulary, field_name: str, value: str) -> RecordProblem:
+    allowed = ", ".join(vocabulary.terms)
+    hint = vocabulary.closest(value)
+    suggestion = f" (did you mean '{hint}'?)" if hint else ""
+    return RecordProblem(field_name, value, f"unknown value; allowed: {allowed}{suggestion}")
+
+
+def check_record(record: PracticeRecord, known: KnownNames) -> tuple[PracticeRecord, list[RecordProblem]]:
+    """Resolve tag labels to ids and check references; return the normalised record and any problems."""
+    problems: list[RecordProblem] = []
+    resolved: dict[str, list[str]] = {}
+    for name in TAG_VOCABULARIES:
+        vocabulary = known.vocabularies[name]
+        ids: list[str] = []
+        for value in getattr(record, name):
+            term_id = vocabulary.resolve(value)
+            if term_id is None:
+                problems.append(_term_problem(vocabulary, name, value))
+            elif term_id not in ids:
+                ids.append(term_id)
+        resolved[name] = ids
+    source_vocabulary = known.vocabularies["source_type"]
+    source_type = source_vocabulary.resolve(record.source.type)
+    if source_type is None:
+        problems.append(_term_problem(source_vocabulary, "source.type", record.source.type))
+    if record.host_state not in known.states:
+        problems.append(
+            RecordProblem(
+                "host_state",
+                record.host_state,
+                f"unknown state; known: {', '.join(sorted(known.states))} (add the state first)",
+            )
+        )
+    authorisation = record.authorisation
+    if authorisation is not None:
+        for code in authorisation.networks:
+            if code not in known.networks:
+                problems.append(
+                    RecordProblem(
+                        "authorisation.networks",
+                        code,
+                        f"unknown network; known: {', '.join(sorted(known.networks))}",
+                    )
+                )
+        if authorisation.withdrawn_at and authorisation.granted_at and (
+            authorisation.withdrawn_at < authorisation.granted_at
+        ):
+            problems.append(
+                RecordProblem("authorisation.withdrawn_at", str(authorisation.withdrawn_at), "is before granted_at")
+            )
+    normalised = record.model_copy(
+        update={
+            **resolved,
+            "source": record.source.model_copy(update={"type": source_type or record.source.type}),
+        }
+    )
+    return normalised, problems
+
+
+def split_list(cell: str) -> list[str]:
+    """Split a `;`-separated cell into its non-empty items."""
+    return [item.strip() for item in re.split(r";", cell) if item.strip()]

@@ -1,0 +1,59 @@
+"""Who is asking: the facts about a user that the visibility rule needs, read fresh per request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, select
+
+from kb.models import SECRETARIAT_ROLES, Role, StateNetwork, User, UserNetwork
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """A user (or the public) as the visibility rule sees them."""
+
+    user_id: int | None = None
+    username: str | None = None
+    role: Role | None = None
+    state_code: str | None = None
+    network_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def is_public(self) -> bool:
+        return self.user_id is None
+
+    @property
+    def is_secretariat(self) -> bool:
+        return self.role in SECRETARIAT_ROLES
+
+    @property
+    def is_focal_point(self) -> bool:
+        return self.role == Role.focal_point and self.state_code is not None
+
+    @property
+    def cache_key(self) -> tuple[object, ...]:
+        """Two viewers with the same key see exactly the same practices and hosts."""
+        return (self.is_secretariat, self.state_code, tuple(sorted(self.network_ids)))
+
+
+PUBLIC = Viewer()
+
+
+def viewer_for(session: Session, user: User | None) -> Viewer:
+    """Build the viewer for a user from the database as it is now (public when there is no user)."""
+    if user is None or not user.is_active or user.id is None:
+        return PUBLIC
+    direct = session.exec(select(UserNetwork.network_id).where(UserNetwork.user_id == user.id)).all()
+    through_state: list[int] = []
+    if user.state_code:
+        through_state = list(
+            session.exec(select(StateNetwork.network_id).where(StateNetwork.state_code == user.state_code))
+        )
+    return Viewer(
+        user_id=user.id,
+        username=user.username,
+        role=Role(user.role),
+        state_code=user.state_code,
+        network_ids=frozenset(direct) | frozenset(through_state),
+    )
