@@ -51,13 +51,23 @@ def init() -> None:
 @app.command()
 def demo(
     index: Annotated[bool, typer.Option(help="Build the search index after loading")] = True,
+    if_empty: Annotated[bool, typer.Option("--if-empty", help="Do nothing when practices are already loaded")] = False,
 ) -> None:
     """Load the illustrative demo data into the configured database (safe to run again)."""
+    from sqlmodel import Session, func, select
+
     from fixtures.load import load_demo
     from index.embedder import load_embedder
+    from kb.models import Practice
     from kb.vocabulary import load_vocabularies
 
     settings, engine = _engine()
+    if if_empty:
+        with Session(engine) as session:
+            count = session.exec(select(func.count()).select_from(Practice)).one()
+        if count:
+            typer.echo(f"demo data: the database already holds {count} practices; nothing loaded")
+            return
     embedder = load_embedder(settings.embedding_model, batch_size=settings.embed_batch_size)
     report = load_demo(engine, embedder=embedder, vocabularies=load_vocabularies(settings.vocabulary_dir),
                        passage_words=settings.passage_words, show_progress=sys.stderr.isatty())
@@ -144,10 +154,10 @@ def search(
     """Search the practices a user may see."""
     from sqlmodel import Session
 
+    from index.results import search_response
     from index.service import open_search
     from kb.accounts import user_by_name
     from kb.queries import Filters
-    from index.results import search_response
     from kb.viewer import viewer_for
 
     settings, engine = _engine()

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "INFO"
+    test_postgres_url: str | None = Field(
+        default=None, description="PostgreSQL server the test suite uses (each run in its own schema)"
+    )
 
     @field_validator("database_url")
     @classmethod

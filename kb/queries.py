@@ -8,8 +8,8 @@ from sqlalchemy import case, exists
 from sqlmodel import Session, select
 
 from kb.models import Practice, PracticeTag
-from kb.visibility import host_shown_to, visible_to
 from kb.viewer import Viewer
+from kb.visibility import host_shown_to, visible_to
 from kb.vocabulary import Vocabulary
 
 
