@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 from enum import StrEnum
 
 from sqlmodel import Session, delete, select
@@ -36,7 +37,12 @@ def record_hash(record: PracticeRecord) -> str:
 
 def snapshot(session: Session, practice: Practice) -> dict[str, object]:
     """Return the audit view of a practice: its fields and tags."""
-    data = practice.model_dump(mode="json", exclude={"content_hash", "created_at", "updated_at"})
+    skip = {"content_hash", "created_at", "updated_at"}
+    data: dict[str, object] = {
+        name: str(value) if isinstance(value, StrEnum) else value
+        for name in Practice.model_fields
+        if name not in skip and not isinstance(value := getattr(practice, name), datetime)
+    }
     data["tags"] = tags_of(session, practice.id or 0)
     return data
 

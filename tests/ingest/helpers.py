@@ -1,0 +1,27 @@
+"""Helpers for ingest tests: run an ingest, and dump the database to compare before and after."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Engine
+
+from index.embedder import Embedder
+from ingest.pipeline import IngestReport, ingest_paths
+from kb.config import Settings
+from kb.vocabulary import load_vocabularies
+
+
+def run_ingest(engine: Engine, embedder: Embedder | None, *paths: Path, check_only: bool = False) -> IngestReport:
+    settings = Settings()
+    return ingest_paths(list(paths), engine=engine, embedder=embedder,
+                        vocabularies=load_vocabularies(settings.vocabulary_dir),
+                        passage_words=settings.passage_words, check_only=check_only)
+
+
+def dump(engine: Engine) -> dict[str, list[tuple]]:
+    """Return every row of every table, sorted, to compare a database before and after."""
+    tables = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
+    with engine.connect() as connection:
+        return {t: sorted(map(tuple, connection.execute(text(f'SELECT * FROM "{t}"'))), key=repr) for t in tables}

@@ -1,0 +1,67 @@
+"""The `kb` command, run as a real process against its own database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fixtures import PRACTICES
+
+MALFORMED = Path(__file__).resolve().parent / "data" / "malformed"
+
+
+def kb(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "KB_DATABASE_URL": f"sqlite:///{tmp_path / 'kb.db'}", "KB_DATA_DIR": str(tmp_path / "data"),
+           "KB_LOG_LEVEL": "WARNING"}
+    return subprocess.run([sys.executable, "-m", "kb.cli", *args], capture_output=True, text=True, env=env,
+                          timeout=300, check=False)
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("cli")
+    result = kb(folder, "demo")
+    assert result.returncode == 0, result.stderr
+    assert "126 added" in result.stdout
+    return folder
+
+
+def test_demo_twice_changes_nothing(loaded: Path) -> None:
+    result = kb(loaded, "demo", "--if-empty")
+    assert "already holds 126 practices" in result.stdout
+
+
+def test_search_as_a_user_prints_the_api_json(loaded: Path) -> None:
+    result = kb(loaded, "search", "someone inside could walk out with material", "--as", "reader.xb", "--json")
+    assert result.returncode == 0, result.stderr
+    body = json.loads(result.stdout)
+    assert body["total"] >= 1 and {"id", "host_state", "score"} <= set(body["results"][0])
+
+
+def test_search_as_an_unknown_user_fails_clearly(loaded: Path) -> None:
+    result = kb(loaded, "search", "anything", "--as", "nobody")
+    assert result.returncode == 2
+    assert "no user named 'nobody'" in result.stderr
+
+
+def test_ingest_reports_rejections_in_exit_code_and_summary(loaded: Path) -> None:
+    result = kb(loaded, "ingest", str(MALFORMED / "unknown_tag.yaml"), str(PRACTICES / "nuclear.yaml"))
+    assert result.returncode == 1
+    assert "did you mean 'insider_threat'?" in result.stderr
+    assert "0 added, 0 updated, 38 unchanged, 1 rejected" in result.stdout
+
+
+def test_ingest_check_validates_without_writing(loaded: Path) -> None:
+    result = kb(loaded, "ingest", "--check", str(PRACTICES))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("checked:")
+
+
+def test_users_token_prints_a_bearer_token(loaded: Path) -> None:
+    result = kb(loaded, "users", "token", "reader.xb")
+    assert result.returncode == 0 and result.stdout.startswith("kb_")
