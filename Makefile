@@ -12,6 +12,10 @@ $(STAMP): pyproject.toml
 	# torch first, pinned: the CPU build from the local wheel, never the CUDA one
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python -m pip install --quiet -e ".[test]"
+	# htmx from its registry package, served by the app (web/static/vendor/ is git-ignored)
+	npm install --prefix build/npm htmx.org@2 --no-audit --no-fund --silent
+	mkdir -p web/static/vendor
+	cp build/npm/node_modules/htmx.org/dist/htmx.min.js web/static/vendor/htmx.min.js
 	touch $(STAMP)
 
 run: $(STAMP)

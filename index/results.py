@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from index.search import SearchService
-from kb.models import Practice
+from kb.models import Practice, State
 from kb.queries import Filters, tags_by_practice
 from kb.schemas import PracticeSummaryPublic, SearchResponse, practice_summary
 from kb.viewer import Viewer
@@ -26,11 +26,13 @@ def search_response(
     ids = [hit.practice_id for hit in result.hits]
     practices = {p.id: p for p in session.exec(select(Practice).where(Practice.id.in_(ids)))} if ids else {}  # type: ignore[union-attr]
     tags = tags_by_practice(session, ids)
+    names = dict(session.exec(select(State.code, State.name)).all())
     results: list[PracticeSummaryPublic] = []
     for hit in result.hits:
         practice = practices.get(hit.practice_id)
         if practice is None:  # deleted between ranking and reading
             continue
         results.append(practice_summary(practice, tags[hit.practice_id], host_shown=hit.host_shown,
-                                        score=hit.score, passage=hit.passage))
+                                        host_name=names.get(practice.host_state_code), score=hit.score,
+                                        passage=hit.passage))
     return SearchResponse(total=result.total, results=results, facets=result.facets, limit=limit, offset=offset)

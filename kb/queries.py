@@ -34,6 +34,23 @@ class Filters:
         return (self.domain, self.sector, self.topic, self.kind, self.host_state, self.year_from, self.year_to)
 
 
+def filter_problems(filters: Filters, vocabularies: dict[str, Vocabulary]) -> list[tuple[str, object, str]]:
+    """Return (field, value, message) for each filter value that is not allowed, naming what is allowed."""
+    problems: list[tuple[str, object, str]] = []
+    for name in ("domain", "sector", "topic"):
+        vocabulary = vocabularies[name]
+        for value in getattr(filters, name):
+            if value not in vocabulary.terms:
+                hint = vocabulary.closest(value)
+                suggestion = f"; did you mean '{hint}'?" if hint else ""
+                problems.append((name, value, f"{name}: unknown value {value!r}; allowed: "
+                                              f"{', '.join(vocabulary.terms)}{suggestion}"))
+    if filters.year_from is not None and filters.year_to is not None and filters.year_from > filters.year_to:
+        problems.append(("year_from", filters.year_from, f"year_from: {filters.year_from} is after year_to "
+                                                         f"{filters.year_to}"))
+    return problems
+
+
 def expand_terms(vocabulary: Vocabulary, terms: tuple[str, ...]) -> list[str]:
     """Include narrower terms, so that filtering by a topic group finds its topics."""
     found: list[str] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from pydantic import BaseModel
@@ -67,9 +68,25 @@ class SearchResponse(BaseModel):
     offset: int
 
 
+def redact_host(text: str, host_name: str | None, host_code: str | None = None) -> str:
+    """Replace an anonymised host's name (and words built on it, and its code) in free text about it."""
+    if not text or not host_name:
+        return text
+    text = re.sub(rf"\b{re.escape(host_name)}\w*", "[host state]", text, flags=re.IGNORECASE)
+    if host_code:
+        text = re.sub(rf"\b{re.escape(host_code)}\b", "[host state]", text)
+    return text
+
+
 def shown_host(practice: Practice, host_shown: bool) -> str | None:
     """Return the host state the viewer may see: the code, or None when anonymised for them."""
     return practice.host_state_code if host_shown else None
+
+
+def _redactor(practice: Practice, host_shown: bool, host_name: str | None):  # type: ignore[no-untyped-def]
+    if host_shown:
+        return lambda text: text
+    return lambda text: redact_host(text, host_name or practice.host_state_code, practice.host_state_code)
 
 
 def practice_public(
@@ -77,27 +94,31 @@ def practice_public(
     tags: dict[str, list[str]],
     *,
     host_shown: bool,
+    host_name: str | None = None,
     authorisations: list[AuthorisationPublic] | None = None,
 ) -> PracticePublic:
-    """Build the viewer's view of a whole practice."""
+    """Build the viewer's view of a whole practice; an anonymised host is named nowhere in it."""
+    clean = _redactor(practice, host_shown, host_name)
     return PracticePublic(
-        id=practice.external_id, kind=practice.kind, title=practice.title, summary=practice.summary,
-        body=practice.body, domain=tags.get("domain", []), sector=tags.get("sector", []),
+        id=practice.external_id, kind=practice.kind, title=clean(practice.title), summary=clean(practice.summary),
+        body=clean(practice.body), domain=tags.get("domain", []), sector=tags.get("sector", []),
         topic=tags.get("topic", []), host_state=shown_host(practice, host_shown),
         source_type=practice.source_type, source_year=practice.source_year,
-        source_reference=practice.source_reference, language=practice.language,
-        references=list(practice.references), status=practice.status, updated_at=practice.updated_at,
-        authorisations=authorisations,
+        source_reference=clean(practice.source_reference), language=practice.language,
+        references=[clean(r) for r in practice.references], status=practice.status,
+        updated_at=practice.updated_at, authorisations=authorisations if host_shown else None,
     )
 
 
 def practice_summary(
-    practice: Practice, tags: dict[str, list[str]], *, host_shown: bool, score: float, passage: str = ""
+    practice: Practice, tags: dict[str, list[str]], *, host_shown: bool, host_name: str | None = None, score: float,
+    passage: str = "",
 ) -> PracticeSummaryPublic:
-    """Build the viewer's view of a practice as a search result."""
+    """Build the viewer's view of a practice as a search result; an anonymised host is named nowhere in it."""
+    clean = _redactor(practice, host_shown, host_name)
     return PracticeSummaryPublic(
-        id=practice.external_id, title=practice.title, summary=practice.summary, kind=practice.kind,
+        id=practice.external_id, title=clean(practice.title), summary=clean(practice.summary), kind=practice.kind,
         domain=tags.get("domain", []), sector=tags.get("sector", []), topic=tags.get("topic", []),
         host_state=shown_host(practice, host_shown), source_type=practice.source_type,
-        source_year=practice.source_year, score=round(score, 6), passage=passage,
+        source_year=practice.source_year, score=round(score, 6), passage=clean(passage),
     )

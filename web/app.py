@@ -4,14 +4,41 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+from sqlmodel import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from index.embedder import Embedder
 from kb.config import Settings, get_settings
 from kb.db import make_engine
+from kb.viewer import viewer_for
 from web.api import api_router
+from web.deps import get_current_user
+from web.pages import pages_router
+from web.security import SecurityHeadersMiddleware
+
+STATIC = Path(__file__).resolve().parent / "static"
+ERROR_TITLES = {403: "Not allowed", 404: "Not found", 405: "Not allowed", 413: "Too large", 422: "Check the form"}
+
+
+async def html_error(request: Request, exc: StarletteHTTPException) -> Response:
+    """Answer errors on pages with a page (the API keeps its JSON errors)."""
+    if request.url.path.startswith(("/api/", "/static/")):
+        return await http_exception_handler(request, exc)
+    from web.rendering import Page
+
+    with Session(request.app.state.engine) as session:
+        user = get_current_user(request, session)
+        page = Page(request=request, session=session, viewer=viewer_for(session, user), user=user)
+        title = ERROR_TITLES.get(exc.status_code, "Something went wrong")
+        return page.render("error.html", {"status": exc.status_code, "title": title, "detail": exc.detail},
+                           status_code=exc.status_code)
 
 
 def create_app(settings: Settings | None = None, *, embedder: Embedder | None = None) -> FastAPI:
@@ -44,5 +71,9 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
         same_site="lax",
         https_only=settings.secure_cookies,
     )
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_exception_handler(StarletteHTTPException, html_error)  # type: ignore[arg-type]
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api_router)
+    app.include_router(pages_router)
     return app

@@ -87,3 +87,10 @@ def test_bad_parameters_are_rejected_with_the_field_named(client: TestClient) ->
     response = client.get("/api/v1/search", params={"q": "x", "limit": 0})
     assert response.status_code == 422
     assert "limit" in response.text
+
+
+def test_an_unknown_filter_value_names_the_field_and_the_closest_term(client: TestClient) -> None:
+    response = client.get("/api/v1/search", params={"q": "x", "topic": "insider threats"})
+    assert response.status_code == 422
+    assert "topic: unknown value 'insider threats'" in response.text
+    assert "did you mean 'insider_threat'?" in response.text

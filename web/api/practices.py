@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException
 
+from kb.models import State
 from kb.practices import authorisation_history, network_codes_of, tags_of
 from kb.queries import find_visible
 from kb.schemas import AuthorisationPublic, PracticePublic, practice_public
@@ -36,5 +37,6 @@ def read_practice(practice_id: str, session: SessionDep, viewer: ViewerDep) -> P
             )
             for a in authorisation_history(session, practice.id or 0)
         ]
+    state = session.get(State, practice.host_state_code)
     return practice_public(practice, tags_of(session, practice.id or 0), host_shown=host_shown,
-                           authorisations=authorisations)
+                           host_name=state.name if state else None, authorisations=authorisations)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.exceptions import RequestValidationError
 
 from index.results import search_response
 from kb.models import Kind
-from kb.queries import Filters
+from kb.queries import Filters, filter_problems
 from kb.schemas import SearchResponse
 from web.deps import SearchDep, SessionDep, ViewerDep
 
@@ -36,4 +37,10 @@ def search_practices(
         domain=tuple(domain), sector=tuple(sector), topic=tuple(topic), kind=tuple(k.value for k in kind),
         host_state=tuple(h.upper() for h in host_state), year_from=year_from, year_to=year_to,
     )
+    problems = filter_problems(filters, search.vocabularies)
+    if problems:
+        raise RequestValidationError(
+            [{"loc": ("query", field), "msg": message, "type": "value_error", "input": value}
+             for field, value, message in problems]
+        )
     return search_response(session, search, viewer, q, filters, limit=limit, offset=offset)

@@ -1,0 +1,86 @@
+"""The search form as query parameters: the same for the home page, topic pages and links between them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import Depends, Query
+
+from kb.queries import Filters
+
+PAGE_SIZE = 10
+LIST_FIELDS = ("kind", "domain", "sector", "topic", "host_state")
+
+
+@dataclass(frozen=True)
+class SearchForm:
+    """What a person asked: the problem in words, the filters, the page."""
+
+    q: str = ""
+    kind: tuple[str, ...] = ()
+    domain: tuple[str, ...] = ()
+    sector: tuple[str, ...] = ()
+    topic: tuple[str, ...] = ()
+    host_state: tuple[str, ...] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+    page: int = 1
+    fixed: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def filters(self) -> Filters:
+        return Filters(kind=self.kind, domain=self.domain, sector=self.sector, topic=self.topic,
+                       host_state=self.host_state, year_from=self.year_from, year_to=self.year_to)
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * PAGE_SIZE
+
+    @property
+    def has_filters(self) -> bool:
+        return not self.filters().is_empty()
+
+    def params(self, *, page: int | None = None, without: tuple[str, str] | None = None,
+               keep_filters: bool = True) -> list[tuple[str, Any]]:
+        """Return the query parameters that reproduce this search (optionally changed)."""
+        params: list[tuple[str, Any]] = [("q", self.q)]
+        if keep_filters:
+            for name in LIST_FIELDS:
+                if name in self.fixed:
+                    continue
+                params.extend((name, v) for v in getattr(self, name) if (name, v) != without)
+            params += [("year_from", self.year_from), ("year_to", self.year_to)]
+        if page and page > 1:
+            params.append(("page", page))
+        return params
+
+
+def _clean(values: list[str], *, upper: bool = False) -> tuple[str, ...]:
+    found = [v.strip().upper() if upper else v.strip() for v in values if v and v.strip()]
+    return tuple(dict.fromkeys(found))
+
+
+def _year(value: str | None) -> int | None:
+    if value and value.strip().isdigit() and 1950 <= int(value) <= 2100:
+        return int(value)
+    return None
+
+
+def search_form(
+    q: Annotated[str, Query(max_length=1000)] = "",
+    kind: Annotated[list[str], Query()] = [],
+    domain: Annotated[list[str], Query()] = [],
+    sector: Annotated[list[str], Query()] = [],
+    topic: Annotated[list[str], Query()] = [],
+    host_state: Annotated[list[str], Query()] = [],
+    year_from: Annotated[str | None, Query()] = None,
+    year_to: Annotated[str | None, Query()] = None,
+    page: Annotated[int, Query(ge=1, le=1000)] = 1,
+) -> SearchForm:
+    """Read the search form from the query string, ignoring empty or malformed fields."""
+    return SearchForm(q=q.strip(), kind=_clean(kind), domain=_clean(domain), sector=_clean(sector),
+                      topic=_clean(topic), host_state=_clean(host_state, upper=True),
+                      year_from=_year(year_from), year_to=_year(year_to), page=page)
+
+
+SearchFormDep = Annotated[SearchForm, Depends(search_form)]

@@ -1,0 +1,144 @@
+"""Render pages and fragments: templates, safe Markdown, highlighted passages, page-or-fragment choice."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+import nh3
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from markdown_it import MarkdownIt
+from markupsafe import Markup, escape
+from sqlmodel import Session, select
+
+from kb.models import Network, State, User
+from kb.schemas import redact_host
+from kb.viewer import Viewer
+from kb.vocabulary import Vocabulary
+from web.csrf import csrf_token
+from web.deps import CurrentUser, SessionDep, ViewerDep
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+templates = Jinja2Templates(directory=TEMPLATES)
+
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+_STOPWORDS = frozenset({
+    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "how", "in", "is", "it",
+    "its", "of", "on", "or", "our", "that", "the", "their", "them", "they", "this", "to", "was", "we",
+    "were", "what", "when", "where", "which", "who", "why", "will", "with", "keep", "keeps"
+})
+KIND_LABELS = {"good_practice": "Good practice", "country_practice": "Country practice"}
+SCOPE_LABELS = {"host_only": "Host only", "networks": "Chosen networks", "public": "Public"}
+
+
+def render_markdown(text: str) -> Markup:
+    """Render Markdown to HTML that cannot carry script, whatever the source says."""
+    html = nh3.clean(_markdown.render(text or ""), link_rel="noopener noreferrer nofollow",
+                     url_schemes={"http", "https", "mailto"})
+    return Markup(html)
+
+
+def query_terms(query: str) -> list[str]:
+    """Return the words of a query worth highlighting."""
+    words = re.findall(r"\w{3,}", query.casefold())
+    return sorted({w for w in words if w not in _STOPWORDS}, key=len, reverse=True)
+
+
+def passage_text(passage: str, title: str) -> str:
+    """Strip the title-and-tags context that passages carry for embedding."""
+    head = title.strip().rstrip(".")
+    if not passage.startswith(head):
+        return passage
+    rest = passage[len(head):]
+    if rest.startswith(" ("):
+        close = rest.find(")")
+        rest = rest[close + 1:] if close >= 0 else rest
+    return rest.lstrip(". ").strip()
+
+
+def highlight(text: str, query: str, *, limit: int = 320) -> Markup:
+    """Escape a passage, trim it around the first match and mark the query's words in it."""
+    terms = query_terms(query)
+    pattern = re.compile(r"\b(" + "|".join(re.escape(t) for t in terms) + r")\w*", re.IGNORECASE) if terms else None
+    if len(text) > limit:
+        first = pattern.search(text) if pattern else None
+        start = max(0, (first.start() if first else 0) - limit // 3)
+        end = min(len(text), start + limit)
+        text = ("…" if start else "") + text[start:end].strip() + ("…" if end < len(text) else "")
+    escaped = str(escape(text))
+    if pattern is None:
+        return Markup(escaped)
+    return Markup(pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", escaped))
+
+
+def is_fragment(request: Request) -> bool:
+    """Return whether htmx asked for a fragment (and not for a whole page to restore history)."""
+    return request.headers.get("hx-request") == "true" and request.headers.get("hx-history-restore-request") != "true"
+
+
+def url_with(path: str, params: list[tuple[str, Any]]) -> str:
+    """Return a path with query parameters, leaving out empty ones."""
+    kept = [(k, v) for k, v in params if v not in (None, "")]
+    return path + ("?" + urlencode(kept) if kept else "")
+
+
+@dataclass
+class Page:
+    """Everything a page handler needs to answer: who asks, and how to render for them."""
+
+    request: Request
+    session: Session
+    viewer: Viewer
+    user: User | None
+
+    @property
+    def vocabularies(self) -> dict[str, Vocabulary]:
+        return self.request.app.state.search.vocabularies
+
+    def header(self) -> dict[str, Any]:
+        """Return who is signed in, their state and their networks, for the page header."""
+        if self.user is None:
+            return {}
+        state = self.session.get(State, self.user.state_code) if self.user.state_code else None
+        networks = []
+        if self.viewer.network_ids:
+            networks = list(self.session.exec(
+                select(Network.code).where(Network.id.in_(sorted(self.viewer.network_ids)))  # type: ignore[union-attr]
+            ))
+        return {"name": self.user.full_name or self.user.username, "username": self.user.username,
+                "role": self.user.role, "state": state.name if state else "Secretariat",
+                "networks": sorted(networks)}
+
+    def render(
+        self, template: str, context: dict[str, Any] | None = None, *, partial: str | None = None,
+        status_code: int = 200,
+    ) -> HTMLResponse:
+        """Render the whole page, or only its partial when htmx asks for a fragment."""
+        fragment = partial is not None and is_fragment(self.request)
+        values = {
+            "viewer": self.viewer, "me": self.header(), "csrf_token": csrf_token(self.request),
+            "vocabularies": self.vocabularies, "kind_labels": KIND_LABELS, "scope_labels": SCOPE_LABELS,
+            "path": self.request.url.path, **(context or {}),
+        }
+        response = templates.TemplateResponse(self.request, partial if fragment else template, values,
+                                              status_code=status_code)
+        response.headers["Vary"] = "HX-Request"
+        return response
+
+
+def get_page(request: Request, session: SessionDep, viewer: ViewerDep, user: CurrentUser) -> Page:
+    return Page(request=request, session=session, viewer=viewer, user=user)
+
+
+PageDep = Annotated[Page, Depends(get_page)]
+
+templates.env.filters["markdown"] = render_markdown
+templates.env.filters["highlight"] = highlight
+templates.env.filters["redact"] = redact_host
+templates.env.globals["url_with"] = url_with
+templates.env.globals["passage_text"] = passage_text
