@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,8 +40,8 @@ class PracticeFacts:
 
 
 def lexical_text(practice: Practice, labels: list[str]) -> str:
-    """Return the text BM25 indexes for a practice."""
-    return "\n".join([practice.title, practice.summary, practice.body, " ".join(labels)])
+    """Return the text BM25 indexes for a practice; the title counts twice, as it says what the entry is about."""
+    return "\n".join([practice.title, practice.title, practice.summary, practice.body, " ".join(labels)])
 
 
 class Catalogue:
@@ -58,6 +60,8 @@ class Catalogue:
         self.passage_text: dict[int, str] = {}
         self._lock = threading.RLock()
         self._dirty = False
+        self._arrays_key: tuple[int, int] | None = None
+        self._arrays = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
 
     # -- building -------------------------------------------------------------------------------
 
@@ -74,8 +78,7 @@ class Catalogue:
 
     def _try_saved_vectors(self) -> str | None:
         manifest_path = self.data_dir / MANIFEST_FILE
-        index_path = self.data_dir / INDEX_FILE
-        if not manifest_path.exists() or not index_path.exists():
+        if not manifest_path.exists():
             return "no saved index"
         try:
             manifest = json.loads(manifest_path.read_text())
@@ -83,6 +86,9 @@ class Catalogue:
                 return f"saved index was built with model {manifest.get('model')!r}"
             if manifest.get("seq") != self.seq or manifest.get("passages") != len(self.passage_owner):
                 return "saved index is stale"
+            index_path = self.data_dir / Path(manifest.get("index_file", INDEX_FILE)).name
+            if not index_path.exists():
+                return "no saved index"
             vectors = load_vector_index(index_path)
         except Exception as exc:  # a corrupt cache file is rebuilt, whatever the error
             return f"saved index is unreadable ({exc.__class__.__name__}: {exc})"
@@ -138,18 +144,24 @@ class Catalogue:
     def save(self) -> None:
         """Write the vector index and its manifest to the data folder."""
         with self._lock:
-            self.vectors.save(self.data_dir / INDEX_FILE)
+            # Processes sharing a data folder each write their own file; the manifest, replaced atomically,
+            # names the index it describes, so a reader never pairs one process's manifest with another's index.
+            writer = f"{os.getpid()}-{threading.get_ident()}"
+            index_file = f"vectors-{self.seq}-{writer}.faiss"
+            self.vectors.save(self.data_dir / index_file)
             manifest = {
                 "model": self.embedder.name,
                 "dim": self.embedder.dim,
                 "seq": self.seq,
                 "passages": len(self.passage_owner),
                 "practices": len(self.facts),
+                "index_file": index_file,
             }
-            tmp = self.data_dir / (MANIFEST_FILE + ".tmp")
+            tmp = self.data_dir / f"{MANIFEST_FILE}.{writer}.tmp"
             tmp.write_text(json.dumps(manifest, indent=2))
             tmp.replace(self.data_dir / MANIFEST_FILE)
             self._dirty = False
+            _remove_unused_index_files(self.data_dir)
 
     # -- keeping in step ------------------------------------------------------------------------
 
@@ -218,8 +230,30 @@ class Catalogue:
 
     def allowed_passages(self, practice_ids: np.ndarray) -> np.ndarray:
         """Return the passage ids of the given practices."""
-        parts = [self.passages_of[pid] for pid in practice_ids.tolist() if pid in self.passages_of]
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        passages, owners = self._passage_arrays()
+        wanted = np.unique(np.asarray(practice_ids, dtype=np.int64))
+        if len(wanted) == 0 or len(owners) == 0:
+            return np.zeros(0, dtype=np.int64)
+        where = np.searchsorted(wanted, owners).clip(max=len(wanted) - 1)
+        return passages[wanted[where] == owners]
+
+    def is_everything(self, practice_ids: np.ndarray) -> bool:
+        """Tell whether these (sorted) ids are every practice in the catalogue, so no allow-list is needed."""
+        with self._lock:
+            if len(practice_ids) != len(self.facts):
+                return False
+            return bool(np.array_equal(practice_ids, np.fromiter(sorted(self.facts), dtype=np.int64)))
+
+    def _passage_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """Return every passage id and its practice, as arrays, rebuilt only after a change."""
+        with self._lock:
+            key = (self.seq, len(self.passage_owner))
+            if self._arrays_key != key:
+                passages = np.fromiter(self.passage_owner.keys(), dtype=np.int64, count=len(self.passage_owner))
+                owners = np.fromiter(self.passage_owner.values(), dtype=np.int64, count=len(self.passage_owner))
+                self._arrays = (passages, owners)
+                self._arrays_key = key
+            return self._arrays
 
 
 def _all_tags(session: Session) -> dict[int, dict[str, list[str]]]:
@@ -229,3 +263,18 @@ def _all_tags(session: Session) -> dict[int, dict[str, list[str]]]:
             row.vocabulary, []
         ).append(row.term)
     return tags
+
+
+def _remove_unused_index_files(folder: Path, grace_seconds: float = 60.0) -> None:
+    """Delete saved indexes the manifest no longer names (after a grace period for concurrent writers)."""
+    try:
+        current = json.loads((folder / MANIFEST_FILE).read_text()).get("index_file")
+    except (OSError, ValueError):
+        return
+    cutoff = time.time() - grace_seconds
+    for path in [*folder.glob("vectors-*.faiss"), folder / INDEX_FILE]:
+        try:
+            if path.name != current and path.stat().st_mtime < cutoff:
+                path.unlink()
+        except FileNotFoundError:
+            continue

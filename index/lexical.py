@@ -2,6 +2,8 @@
 
 bm25s and tantivy rebuild or commit segments to change a document; a curator's edit must be searchable on
 the next request in every process, so this index takes adds and removals in place and scores with numpy.
+Per-document arrays grow by doubling, and postings are frozen into numpy arrays once per change of a term,
+so a query touches only the postings of its own terms.
 """
 
 from __future__ import annotations
@@ -31,6 +33,24 @@ class Tokenizer:
             return self._stemmer.stemWords(words)
 
 
+class _Grow:
+    """A numpy array that appends in amortised constant time."""
+
+    def __init__(self, dtype: type) -> None:
+        self.data = np.zeros(1024, dtype=dtype)
+        self.size = 0
+
+    def append(self, value: object) -> None:
+        if self.size == len(self.data):
+            self.data = np.concatenate([self.data, np.zeros_like(self.data)])
+        self.data[self.size] = value
+        self.size += 1
+
+    @property
+    def view(self) -> np.ndarray:
+        return self.data[: self.size]
+
+
 class LexicalIndex:
     """Okapi BM25 (k1=1.2, b=0.75, Lucene idf) with in-place add and remove."""
 
@@ -39,9 +59,9 @@ class LexicalIndex:
         self.b = b
         self.tokenize = Tokenizer()
         self._row_of: dict[int, int] = {}
-        self._doc_ids: list[int] = []
-        self._lengths: list[int] = []
-        self._alive: list[bool] = []
+        self._doc_ids = _Grow(np.int64)
+        self._lengths = _Grow(np.float32)
+        self._alive = _Grow(np.bool_)
         self._postings: dict[str, tuple[list[int], list[int]]] = {}
         self._frozen: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._total_length = 0
@@ -53,17 +73,17 @@ class LexicalIndex:
     def add(self, doc_id: int, text: str) -> None:
         """Index a document, replacing any earlier version with the same id."""
         tokens = self.tokenize(text)
+        counts: dict[str, int] = {}
+        for token in tokens:
+            counts[token] = counts.get(token, 0) + 1
         with self._lock:
             self.remove(doc_id)
-            row = len(self._doc_ids)
+            row = self._doc_ids.size
             self._row_of[doc_id] = row
             self._doc_ids.append(doc_id)
             self._lengths.append(len(tokens))
             self._alive.append(True)
             self._total_length += len(tokens)
-            counts: dict[str, int] = {}
-            for token in tokens:
-                counts[token] = counts.get(token, 0) + 1
             for token, count in counts.items():
                 rows, freqs = self._postings.setdefault(token, ([], []))
                 rows.append(row)
@@ -79,21 +99,20 @@ class LexicalIndex:
         with self._lock:
             row = self._row_of.pop(doc_id, None)
             if row is not None:
-                self._alive[row] = False
-                self._total_length -= self._lengths[row]
+                self._alive.data[row] = False
+                self._total_length -= int(self._lengths.data[row])
 
-    def scores(self, query: str, allowed_ids: np.ndarray | None = None) -> dict[int, float]:
-        """Return BM25 scores of the documents that contain a query term, among the allowed ids."""
+    def score_arrays(self, query: str, allowed_ids: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Return (ids, BM25 scores) of the documents that contain a query term, among the sorted allowed ids."""
         terms = dict.fromkeys(self.tokenize(query))
+        empty = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         with self._lock:
             n_docs = len(self._row_of)
             if not terms or n_docs == 0:
-                return {}
-            lengths = np.asarray(self._lengths, dtype=np.float32)
-            alive = np.asarray(self._alive, dtype=bool)
-            doc_ids = np.asarray(self._doc_ids, dtype=np.int64)
+                return empty
+            lengths, alive, doc_ids = self._lengths.view, self._alive.view, self._doc_ids.view
             average = self._total_length / n_docs
-            total = np.zeros(len(self._doc_ids), dtype=np.float32)
+            total: np.ndarray | None = None
             for term in terms:
                 posting = self._posting(term)
                 if posting is None:
@@ -103,15 +122,23 @@ class LexicalIndex:
                 df = int(live.sum())
                 if df == 0:
                     continue
-                idf = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
+                if total is None:
+                    total = np.zeros(len(doc_ids), dtype=np.float32)
+                idf = np.float32(np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5)))
                 norm = self.k1 * (1.0 - self.b + self.b * lengths[rows] / average)
-                total[rows] += np.where(live, idf * freqs * (self.k1 + 1.0) / (freqs + norm), 0.0)
-        hit_rows = np.flatnonzero(total > 0)
-        hit_ids = doc_ids[hit_rows]
+                total[rows] += live * (idf * freqs * (self.k1 + 1.0) / (freqs + norm))
+            if total is None:
+                return empty
+            hit_rows = np.flatnonzero(total)
+            hit_ids = doc_ids[hit_rows]
         if allowed_ids is not None:
-            keep = np.isin(hit_ids, allowed_ids)
-            hit_rows, hit_ids = hit_rows[keep], hit_ids[keep]
-        return dict(zip(hit_ids.tolist(), total[hit_rows].tolist(), strict=True))
+            hit_rows, hit_ids = _keep_allowed(hit_rows, hit_ids, allowed_ids)
+        return hit_ids, total[hit_rows]
+
+    def scores(self, query: str, allowed_ids: np.ndarray | None = None) -> dict[int, float]:
+        """Return BM25 scores of the documents that contain a query term, among the allowed ids."""
+        ids, scores = self.score_arrays(query, None if allowed_ids is None else np.sort(allowed_ids))
+        return dict(zip(ids.tolist(), scores.tolist(), strict=True))
 
     def _posting(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
         frozen = self._frozen.get(term)
@@ -122,3 +149,12 @@ class LexicalIndex:
             frozen = (np.asarray(raw[0], dtype=np.int64), np.asarray(raw[1], dtype=np.float32))
             self._frozen[term] = frozen
         return frozen
+
+
+def _keep_allowed(rows: np.ndarray, ids: np.ndarray, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Keep the hits whose id is in the sorted allow-list."""
+    if len(allowed) == 0:
+        return rows[:0], ids[:0]
+    where = np.searchsorted(allowed, ids).clip(max=len(allowed) - 1)
+    keep = allowed[where] == ids
+    return rows[keep], ids[keep]

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from index.catalogue import Catalogue
 from index.embedder import Embedder
-from index.fusion import fuse
+from index.fusion import fuse_scores
 from kb.queries import Filters, visible_rows
 from kb.viewer import Viewer
 from kb.vocabulary import Vocabulary
@@ -42,6 +42,15 @@ class VisibleSet:
 
     ids: np.ndarray
     host_shown: frozenset[int]
+    everything: bool = False
+    passages: np.ndarray | None = None
+
+    def allows(self, practice_ids: np.ndarray) -> np.ndarray:
+        """Return a mask of which of the practice ids are in this (sorted) visible set."""
+        if len(self.ids) == 0:
+            return np.zeros(len(practice_ids), dtype=bool)
+        where = np.searchsorted(self.ids, practice_ids).clip(max=len(self.ids) - 1)
+        return self.ids[where] == practice_ids
 
 
 class SearchService:
@@ -78,9 +87,13 @@ class SearchService:
                 self._visible_cache.move_to_end(key)
                 return cached
         rows = visible_rows(session, viewer, filters, self.vocabularies)
+        ids = np.asarray(sorted(pid for pid, _ in rows), dtype=np.int64)
+        everything = self.catalogue.is_everything(ids)
         found = VisibleSet(
-            ids=np.asarray(sorted(pid for pid, _ in rows), dtype=np.int64),
+            ids=ids,
             host_shown=frozenset(pid for pid, shown in rows if shown),
+            everything=everything,
+            passages=None if everything else self.catalogue.allowed_passages(ids),
         )
         with self._cache_lock:
             stale = [k for k in self._visible_cache if k[0] != seq]
@@ -103,15 +116,17 @@ class SearchService:
         limit: int = 10,
         offset: int = 0,
         with_facets: bool = True,
+        match_floor: bool = True,
     ) -> SearchResult:
-        """Rank the practices the viewer may see for a problem description (or list them, without one)."""
+        """Rank the practices the viewer may see for a problem description (or list them, without one).
+
+        With `match_floor` (the default) only practices that match the query well enough count and are
+        returned; without it, every ranked candidate is (benchmarks measure the raw ranking this way).
+        """
         filters = filters or Filters()
         visible = self.visible_set(session, viewer, filters)
         query = query.strip()
-        if not query:
-            ranked = self._browse_order(visible.ids)
-        else:
-            ranked = self._rank(query, visible.ids)
+        ranked = self._rank(query, visible, match_floor=match_floor) if query else self._browse_order(visible.ids)
         total = len(ranked)
         page = ranked[offset : offset + limit]
         hits = [
@@ -129,40 +144,58 @@ class SearchService:
 
     def dense_scores(self, query: str, ids: np.ndarray, k: int) -> tuple[dict[int, float], dict[int, int]]:
         """Return each practice's best passage similarity among the allowed ids, and that passage."""
-        vector = self.embedder.encode_query(query)
-        allowed = self.catalogue.allowed_passages(ids)
-        passage_ids, scores = self.catalogue.vectors.search(vector, k, allowed)
-        best: dict[int, float] = {}
-        best_passage: dict[int, int] = {}
-        owner = self.catalogue.passage_owner
-        for passage_id, score in zip(passage_ids.tolist(), scores.tolist(), strict=True):
-            pid = owner.get(passage_id)
-            if pid is not None and pid not in best:
-                best[pid] = score
-                best_passage[pid] = passage_id
-        return best, best_passage
+        allowed = np.sort(np.asarray(ids, dtype=np.int64))
+        visible = VisibleSet(ids=allowed, host_shown=frozenset(), passages=self.catalogue.allowed_passages(allowed))
+        pids, scores, passages = self._dense(query, visible, k)
+        return (dict(zip(pids.tolist(), scores.tolist(), strict=True)),
+                dict(zip(pids.tolist(), passages.tolist(), strict=True)))
 
     def lexical_scores(self, query: str, ids: np.ndarray) -> dict[int, float]:
         """Return BM25 scores of the allowed practices that contain a query term."""
         return self.catalogue.lexical.scores(query, ids)
 
-    def _rank(self, query: str, ids: np.ndarray) -> list[tuple[int, float, str, float | None, float | None]]:
-        if len(ids) == 0:
+    def _dense(self, query: str, visible: VisibleSet, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return (practice ids, best passage similarity, that passage) of the visible practices, best first."""
+        vector = self.embedder.encode_query(query)
+        allowed = None if visible.everything else visible.passages
+        if allowed is None and not visible.everything:
+            allowed = self.catalogue.allowed_passages(visible.ids)
+        passage_ids, scores = self.catalogue.vectors.search(vector, k, allowed)
+        owner = self.catalogue.passage_owner
+        owners = np.fromiter((owner.get(p, -1) for p in passage_ids.tolist()), dtype=np.int64, count=len(passage_ids))
+        keep = (owners >= 0) & visible.allows(owners)  # never score a practice outside the visible set
+        owners, scores, passage_ids = owners[keep], scores[keep], passage_ids[keep]
+        _, first = np.unique(owners, return_index=True)  # results are best first: first passage is the best
+        first.sort()
+        return owners[first], scores[first].astype(np.float64), passage_ids[first]
+
+    def _rank(
+        self, query: str, visible: VisibleSet, *, match_floor: bool = True
+    ) -> list[tuple[int, float, str, float | None, float | None]]:
+        if len(visible.ids) == 0:
             return []
-        dense, best_passage = self.dense_scores(query, ids, self.candidates)
-        lexical = self.lexical_scores(query, ids)
-        fused = fuse(dense, lexical)
-        top_lexical = max(lexical.values(), default=0.0)
-        matched = [
-            pid for pid in fused
-            if dense.get(pid, -1.0) >= self.min_similarity
-            or (top_lexical > 0 and lexical.get(pid, 0.0) >= self.lexical_floor * top_lexical)
-        ]
+        dense_ids, dense, best_passage = self._dense(query, visible, self.candidates)
+        lexical_ids, lexical = self.catalogue.lexical.score_arrays(query, None if visible.everything else visible.ids)
+        top_lexical = float(lexical.max()) if len(lexical) else 0.0
+        lexical_match = lexical >= self.lexical_floor * top_lexical if top_lexical > 0 else lexical > np.inf
+        chosen = _top(lexical, self.candidates)
+        if match_floor:
+            chosen = np.union1d(chosen, np.flatnonzero(lexical_match))
+        fused = fuse_scores(dense_ids, dense, lexical_ids, lexical, candidates=chosen)
+        matched = np.ones(len(fused.ids), dtype=bool)
+        if match_floor:
+            with np.errstate(invalid="ignore"):
+                matched = (fused.dense >= self.min_similarity) | (
+                    (top_lexical > 0) & (fused.lexical >= self.lexical_floor * top_lexical)
+                )
+        passage_of = dict(zip(dense_ids.tolist(), best_passage.tolist(), strict=True))
         texts = self.catalogue.passage_text
-        return [
-            (pid, fused[pid], texts.get(best_passage.get(pid, -1), ""), dense.get(pid), lexical.get(pid))
-            for pid in matched
-        ]
+        ranked = []
+        for pid, score, d, lex in zip(fused.ids[matched].tolist(), fused.scores[matched].tolist(),
+                                      fused.dense[matched].tolist(), fused.lexical[matched].tolist(), strict=True):
+            ranked.append((pid, score, texts.get(passage_of.get(pid, -1), ""),
+                           None if d != d else d, None if lex != lex else lex))
+        return ranked
 
     def _facets(self, ids: list[int], host_shown: frozenset[int]) -> dict[str, dict[str, int]]:
         counters: dict[str, Counter[str]] = {name: Counter() for name in FACET_FIELDS}
@@ -195,3 +228,10 @@ class SearchService:
                 passage=texts.get(best_passage.get(pid, -1), ""), dense=score)
             for pid, score in ranked
         ]
+
+
+def _top(scores: np.ndarray, k: int) -> np.ndarray:
+    """Return the positions of the k highest scores (in no particular order)."""
+    if len(scores) <= k:
+        return np.arange(len(scores))
+    return np.argpartition(-scores, k)[:k]

@@ -50,8 +50,15 @@ def sync_passages(
         ).all()
         if [p.text for p in stored] == wanted and all(p.model == embedder.name for p in stored):
             continue
+        reusable = {p.text: p.vector for p in stored if p.model == embedder.name}
         session.exec(delete(Passage).where(Passage.practice_id == practice.id))  # type: ignore[call-overload]
-        pending.extend((practice.id or 0, position, text) for position, text in enumerate(wanted))
+        for position, text in enumerate(wanted):
+            if text in reusable:  # an unchanged passage keeps its vector
+                session.add(Passage(practice_id=practice.id or 0, position=position, text=text,
+                                    model=embedder.name, dim=embedder.dim, vector=reusable[text]))
+            else:
+                pending.append((practice.id or 0, position, text))
+    session.flush()
     if not pending:
         return 0
     step = 256

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from kb.models import AuditEvent, ChangeLog
@@ -36,7 +36,21 @@ def record(
 
 def note_change(session: Session, *, object_type: str, object_id: str | int = "") -> None:
     """Advance the change sequence so cached search data is refreshed on the next request."""
+    _serialise_changes(session)
     session.add(ChangeLog(object_type=object_type, object_id=str(object_id)))
+
+
+CHANGE_LOG_LOCK = 0x6B62_6368  # any constant shared by every process of one database
+
+
+def _serialise_changes(session: Session) -> None:
+    """On PostgreSQL, hold a transaction lock so sequence numbers become visible in commit order.
+
+    Without it a transaction that took seq 10 could commit after one that took seq 11, and a process that
+    had already caught up to 11 would never see change 10. (SQLite serialises writers by itself.)
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHANGE_LOG_LOCK})
 
 
 def current_change_seq(session: Session) -> int:

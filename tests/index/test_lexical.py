@@ -1,0 +1,49 @@
+"""The in-memory BM25 index: stemming, stop words, in-place edits and the allow-list."""
+
+import numpy as np
+
+from index.lexical import LexicalIndex
+
+
+def index_of(**documents: str) -> LexicalIndex:
+    index = LexicalIndex()
+    for doc_id, text in documents.items():
+        index.add(int(doc_id[1:]), text)
+    return index
+
+
+def test_stemmed_terms_match_and_stop_words_do_not():
+    index = index_of(d1="Guards patrolling the perimeter fences", d2="The training of inspectors")
+    assert set(index.scores("patrol the fence")) == {1}
+    assert index.scores("the of") == {}
+
+
+def test_a_rarer_term_weighs_more():
+    index = index_of(d1="badge access badge", d2="badge readers", d3="badge cameras", d4="tamper seals")
+    found = index.scores("badge tamper")
+    assert max(found, key=found.get) == 4
+
+
+def test_editing_a_document_replaces_it_and_removing_forgets_it():
+    index = index_of(d1="radiography source stolen from a truck", d2="fire door propped open")
+    index.add(1, "chlorine drums parked overnight")
+    assert index.scores("radiography") == {}
+    assert set(index.scores("chlorine")) == {1}
+    index.remove(2)
+    assert index.scores("fire door") == {}
+    assert len(index) == 1
+
+
+def test_only_allowed_ids_are_scored():
+    index = index_of(d1="insider threat", d2="insider vetting", d3="insider culture")
+    ids, scores = index.score_arrays("insider", np.asarray([1, 3], dtype=np.int64))
+    assert sorted(ids.tolist()) == [1, 3] and len(scores) == 2
+    assert index.scores("insider", np.asarray([], dtype=np.int64)) == {}
+
+
+def test_the_index_grows_past_its_first_capacity():
+    index = LexicalIndex()
+    for doc_id in range(3000):
+        index.add(doc_id, f"entry number{doc_id} shared")
+    assert set(index.scores("number2999")) == {2999}
+    assert len(index.scores("shared")) == 3000
