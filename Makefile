@@ -12,10 +12,14 @@ $(STAMP): pyproject.toml
 	# torch first, pinned: the CPU build from the local wheel, never the CUDA one
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python -m pip install --quiet -e ".[test]"
-	# htmx from its registry package, served by the app (web/static/vendor/ is git-ignored)
-	npm install --prefix build/npm htmx.org@2 --no-audit --no-fund --silent
+	# htmx and the API docs' Swagger UI from their registry packages, served by the app
+	# (web/static/vendor/ is git-ignored; nothing is loaded from a CDN)
+	npm install --prefix build/npm htmx.org@2 swagger-ui-dist@5 --no-audit --no-fund --silent
 	mkdir -p web/static/vendor
 	cp build/npm/node_modules/htmx.org/dist/htmx.min.js web/static/vendor/htmx.min.js
+	cp build/npm/node_modules/swagger-ui-dist/swagger-ui-bundle.js web/static/vendor/swagger-ui-bundle.js
+	cp build/npm/node_modules/swagger-ui-dist/swagger-ui.css web/static/vendor/swagger-ui.css
+	cp build/npm/node_modules/swagger-ui-dist/favicon-32x32.png web/static/vendor/favicon-32x32.png
 	touch $(STAMP)
 
 run: $(STAMP)

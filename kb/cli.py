@@ -123,6 +123,7 @@ def reindex() -> None:
     from index.embedder import load_embedder
     from index.service import open_search
     from index.store import sync_passages
+    from kb.audit import note_change
     from kb.models import Practice
     from kb.vocabulary import load_vocabularies
 
@@ -134,6 +135,9 @@ def reindex() -> None:
         with tqdm(desc="embedding", unit=" passages", disable=not sys.stderr.isatty()) as bar:
             embedded = sync_passages(session, practices, embedder=embedder, vocabularies=vocabularies,
                                      words=settings.passage_words, progress=bar.update)
+        if embedded:  # running processes reload the new vectors on their next request
+            for practice in practices:
+                note_change(session, object_type="practice", object_id=practice.external_id)
     index_file = settings.data_dir / "index" / "manifest.json"
     index_file.unlink(missing_ok=True)
     search = open_search(settings, engine, embedder)

@@ -122,7 +122,15 @@ def decide(
     """Record the host's decision (authorise, refuse or withdraw) on one of its practices."""
     require_focal_point(viewer)
     practice = hosted_practice(session, viewer, external_id)
-    by = viewer.username or "host"
+    return record_decision(session, practice=practice, by=viewer.username or "host", action=action, scope=scope,
+                           networks=networks, attribution=attribution)
+
+
+def record_decision(
+    session: Session, *, practice: Practice, by: str, action: str, scope: Scope | None = None,
+    networks: list[str] | None = None, attribution: Attribution = Attribution.named,
+) -> Practice:
+    """Record a decision on sharing a practice the caller may decide on; 422 when it cannot be recorded."""
     try:
         if action == "authorise":
             if scope is None:

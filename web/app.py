@@ -20,6 +20,8 @@ from kb.db import make_engine
 from kb.viewer import viewer_for
 from web.api import api_router
 from web.deps import get_current_user
+from web.docs import router as docs_router
+from web.login_limit import LoginLimiter
 from web.pages import pages_router
 from web.security import SecurityHeadersMiddleware
 
@@ -60,9 +62,12 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
         version="1.0",
         description="Permission-aware semantic search over good practices and country practices.",
         lifespan=lifespan,
+        docs_url=None,  # served by web/docs.py from /static/vendor/, never from a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.login_limiter = LoginLimiter(settings.login_attempts_per_minute)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
@@ -75,5 +80,6 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
     app.add_exception_handler(StarletteHTTPException, html_error)  # type: ignore[arg-type]
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api_router)
+    app.include_router(docs_router)
     app.include_router(pages_router)
     return app

@@ -16,8 +16,6 @@ HEADERS = {
     b"cross-origin-opener-policy": b"same-origin",
     b"permissions-policy": b"camera=(), microphone=(), geolocation=()",
 }
-# The interactive API docs page needs its own inline start-up script.
-DOCS_PATHS = ("/docs", "/redoc")
 
 
 class SecurityHeadersMiddleware:
@@ -30,13 +28,11 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        relaxed = scope["path"].startswith(DOCS_PATHS)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [(name, value) for name, value in HEADERS.items()
-                         if name not in present and not (relaxed and name == b"content-security-policy")]
+                extra = [(name, value) for name, value in HEADERS.items() if name not in present]
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 

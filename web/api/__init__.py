@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from web.api import practices, search
+from web.api import audit, authorisations, curation, networks, practices, search, topics, users
 
 api_router = APIRouter(prefix="/api/v1")
-api_router.include_router(search.router)
-api_router.include_router(practices.router)
+for module in (search, topics, practices, authorisations, curation, networks, users, audit):
+    api_router.include_router(module.router)

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kb.accounts import authenticate
 from web.csrf import csrf_token, require_csrf
+from web.login_limit import LoginLimiter, sign_in_keys
 from web.rendering import PageDep
 
 router = APIRouter(tags=["pages"])
@@ -35,11 +36,23 @@ def signin(
     password: Annotated[str, Form(max_length=200)],
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    """Check the password and start a fresh session for the user."""
+    """Check the password and start a fresh session for the user (429 after too many failures a minute)."""
+    limiter: LoginLimiter = page.request.app.state.login_limiter
+    keys = sign_in_keys(username.strip(), page.request.client.host if page.request.client else None)
+    wait = limiter.retry_after(keys)
+    if wait is not None:
+        error = (f"Too many failed sign-ins for this username or from this address. "
+                 f"Try again in {wait} second{'s' if wait != 1 else ''}.")
+        response = page.render("signin.html", {"next": safe_next(next), "username": username, "error": error},
+                               status_code=429)
+        response.headers["Retry-After"] = str(wait)
+        return response
     user = authenticate(page.session, username.strip(), password)
     if user is None:
+        limiter.fail(keys)
         return page.render("signin.html", {"next": safe_next(next), "username": username,
                                            "error": "That username and password do not match."}, status_code=401)
+    limiter.forget(keys[0])
     page.request.session.clear()
     page.request.session["user_id"] = user.id
     csrf_token(page.request)

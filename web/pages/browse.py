@@ -2,52 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import HTMLResponse
-from sqlmodel import Session
 
-from index.search import SearchService
-from kb.queries import Filters
-from kb.viewer import Viewer
-from kb.vocabulary import TAG_VOCABULARIES, Term, Vocabulary
+from kb.vocabulary import TAG_VOCABULARIES
 from web.deps import SearchDep
 from web.pages.forms import SearchFormDep
 from web.pages.listing import results_context
 from web.rendering import PageDep
+from web.topics import TermCount, browse_tree, count_under, count_visible
 
 router = APIRouter(tags=["pages"])
-
-
-@dataclass(frozen=True)
-class TermCount:
-    """A vocabulary term with how many practices the viewer may see under it, and its narrower terms."""
-
-    term: Term
-    count: int
-    children: tuple[TermCount, ...] = ()
-
-
-def term_tree(session: Session, search: SearchService, viewer: Viewer, vocabulary: Vocabulary) -> list[TermCount]:
-    """Return a vocabulary's terms as a tree, each counted over what the viewer may see (narrower included)."""
-    def counted(term: Term) -> TermCount:
-        ids = search.visible_set(session, viewer, Filters(**{vocabulary.name: (term.id,)})).ids
-        return TermCount(term, len(ids), tuple(counted(child) for child in vocabulary.children(term.id)))
-
-    return [counted(root) for root in vocabulary.roots()]
-
-
-def browse_tree(session: Session, search: SearchService, viewer: Viewer) -> dict[str, list[TermCount]]:
-    """Return the trees of every tag vocabulary, topics first."""
-    order = ("topic", "sector", "domain")
-    return {name: term_tree(session, search, viewer, search.vocabularies[name]) for name in order}
 
 
 @router.get("/browse", response_class=HTMLResponse, include_in_schema=False)
 def browse_page(page: PageDep, search: SearchDep) -> HTMLResponse:
     """Show the topics, sectors and domains with how many practices the viewer may see in each."""
-    total = len(search.visible_set(page.session, page.viewer, Filters()).ids)
+    total = count_visible(page.session, search, page.viewer)
     trees = browse_tree(page.session, search, page.viewer)
     return page.render("browse.html", {"trees": trees, "total": total})
 
@@ -64,7 +37,7 @@ def term_page(vocabulary: str, term_id: str, page: PageDep, search: SearchDep, f
     term = words.terms[term_id]
     parent = words.terms.get(term.parent) if term.parent else None
     narrower = [
-        TermCount(child, len(search.visible_set(page.session, page.viewer, Filters(**{vocabulary: (child.id,)})).ids))
+        TermCount(child, count_under(page.session, search, page.viewer, vocabulary, child.id))
         for child in words.children(term_id)
     ]
     return page.render("term.html", {**context, "term": term, "vocabulary": words, "parent": parent,

@@ -1,0 +1,60 @@
+"""Who may call which part of the API: signed-in callers, the secretariat, administrators."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from kb.models import Role
+from kb.viewer import Viewer
+from web.actions import require_secretariat
+from web.csrf import require_csrf
+from web.deps import ViewerDep
+
+SIGN_IN = "Sign in first: send 'Authorization: Bearer <token>' (kb users token NAME issues one)."
+
+
+# Declares the bearer token in the OpenAPI schema (the /docs "Authorize" button); web.deps reads the token.
+bearer_token = HTTPBearer(auto_error=False, description="An API token from `kb users token NAME`")
+
+
+def signed_in_viewer(
+    viewer: ViewerDep, _token: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_token)]
+) -> Viewer:
+    """Return the caller, or 401 for the public (and for an unknown, revoked or expired token)."""
+    if viewer.is_public:
+        raise HTTPException(status_code=401, detail=SIGN_IN, headers={"WWW-Authenticate": "Bearer"})
+    return viewer
+
+
+SignedInDep = Annotated[Viewer, Depends(signed_in_viewer)]
+
+
+def secretariat_viewer(viewer: SignedInDep) -> Viewer:
+    """Return the caller when they are a curator or administrator; 403 for anyone else signed in."""
+    require_secretariat(viewer)
+    return viewer
+
+
+SecretariatDep = Annotated[Viewer, Depends(secretariat_viewer)]
+
+
+def admin_viewer(viewer: SecretariatDep) -> Viewer:
+    """Return the caller when they are an administrator."""
+    if viewer.role != Role.admin:
+        raise HTTPException(status_code=403, detail="Only an administrator may change users.")
+    return viewer
+
+
+AdminDep = Annotated[Viewer, Depends(admin_viewer)]
+
+
+async def require_api_csrf(request: Request) -> None:
+    """Check the CSRF token on writes authenticated by the session cookie (bearer-token calls are exempt).
+
+    A call with neither a token nor a signed-in session carries no authority to abuse; it goes on to get 401.
+    """
+    if "user_id" in request.session:
+        await require_csrf(request)
