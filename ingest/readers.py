@@ -47,8 +47,9 @@ def decode(raw: bytes) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
+        hint = " (it looks like UTF-16)" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
         raise ReadError(
-            f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save the file as UTF-8",
+            f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}){hint}; save the file as UTF-8",
             line,
         ) from exc
 
@@ -75,11 +76,34 @@ def _check_depth(value: Any, depth: int = 0) -> None:
             _check_depth(item, depth + 1)
 
 
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    mapping: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in mapping:
+            raise _DuplicateKey(key)
+        mapping[key] = value
+    return mapping
+
+
+def _duplicate_key_error(text: str, key: str, line_offset: int) -> ReadError:
+    found = list(re.finditer(re.escape(json.dumps(key)) + r"\s*:", text))
+    line = text.count("\n", 0, found[1].start()) + 1 + line_offset if len(found) > 1 else None
+    return ReadError(f"field {key!r} is given twice in one mapping; keep one", line)
+
+
 def _json_load(text: str, line_offset: int = 0) -> Any:
     try:
-        value = json.loads(text)
+        value = json.loads(text, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         raise ReadError(f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno + line_offset) from exc
+    except _DuplicateKey as exc:
+        raise _duplicate_key_error(text, exc.key, line_offset) from exc
     except RecursionError as exc:
         raise ReadError(f"nested more than {MAX_DEPTH} levels deep; a record is a flat mapping") from exc
     _check_depth(value)
@@ -151,15 +175,47 @@ def _yaml_node(text: str, line_offset: int = 0) -> Node | None:
         loader.dispose()
 
 
-def _construct(node: Node) -> Any:
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+
+
+def _check_nodes(node: Node, loader: yaml.SafeLoader, line_offset: int) -> None:
+    """Reject what PyYAML would accept silently or fail on without a line: repeated keys, impossible dates."""
+    if isinstance(node, MappingNode):
+        seen: set[str] = set()
+        for key, value in node.value:
+            if isinstance(key, ScalarNode):
+                if key.value in seen:
+                    raise ReadError(f"field {key.value!r} is given twice in one mapping; keep one",
+                                    key.start_mark.line + 1 + line_offset)
+                seen.add(key.value)
+            _check_nodes(value, loader, line_offset)
+    elif isinstance(node, SequenceNode):
+        for item in node.value:
+            _check_nodes(item, loader, line_offset)
+    elif isinstance(node, ScalarNode) and node.tag == _TIMESTAMP_TAG:
+        try:
+            loader.construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise ReadError(f"invalid date {node.value!r}: {exc}; write dates as YYYY-MM-DD",
+                            node.start_mark.line + 1 + line_offset) from exc
+
+
+def _construct(node: Node, line_offset: int = 0) -> Any:
     loader = _SafeNoAliasLoader("")
     try:
+        _check_nodes(node, loader, line_offset)
         value = loader.construct_document(node)
         _check_depth(value)
         return value
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
-        raise ReadError(f"invalid YAML value: {exc.problem}", mark.line + 1 if mark else None) from exc
+        raise ReadError(f"invalid YAML value: {exc.problem}", mark.line + 1 + line_offset if mark else None) from exc
+    except (ValueError, TypeError) as exc:
+        if isinstance(exc, ReadError):
+            raise
+        raise ReadError(f"invalid YAML value: {exc}", node.start_mark.line + 1 + line_offset) from exc
+    except RecursionError as exc:
+        raise ReadError(f"nested more than {MAX_DEPTH} levels deep; a record is a flat mapping") from exc
     finally:
         loader.dispose()
 
@@ -178,11 +234,13 @@ def _read_yaml(text: str, line_offset: int = 0) -> list[RawRecord]:
     root = _yaml_node(text, line_offset)
     if root is None:
         return []
-    if isinstance(root, MappingNode) and len(root.value) == 1 and getattr(root.value[0][0], "value", None) == "practices":
+    only_key = getattr(root.value[0][0], "value", None) if isinstance(root, MappingNode) and root.value else None
+    if only_key == "practices" and len(root.value) == 1:
         root = root.value[0][1]
     items = root.value if isinstance(root, SequenceNode) else [root]
     return [
-        RawRecord(_construct(item), number, item.start_mark.line + 1 + line_offset, _field_lines(item, line_offset))
+        RawRecord(_construct(item, line_offset), number, item.start_mark.line + 1 + line_offset,
+                  _field_lines(item, line_offset))
         for number, item in enumerate(items, start=1)
     ]
 
@@ -255,7 +313,7 @@ CSV_COLUMNS = (
 
 def _read_csv(text: str) -> list[RawRecord]:
     stream = io.StringIO(text, newline="")
-    reader = csv.DictReader(stream)
+    reader = csv.DictReader(stream, strict=True)
     try:
         header = reader.fieldnames
     except csv.Error as exc:
@@ -273,7 +331,8 @@ def _read_csv(text: str) -> list[RawRecord]:
         except StopIteration:
             break
         except csv.Error as exc:
-            raise ReadError(f"invalid CSV: {exc}", reader.line_num) from exc
+            hint = "; a quoted cell is never closed" if "end of data" in str(exc) else ""
+            raise ReadError(f"invalid CSV in the row starting here: {exc}{hint}", start) from exc
         records.append(RawRecord(_csv_record(row), len(records) + 1, start))
     return records
 

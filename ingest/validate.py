@@ -36,6 +36,13 @@ def _shown(value: object) -> str:
     return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
 
 
+def _kind_of(value: object) -> str:
+    if value is None:
+        return "null (an empty entry)"
+    names = {str: "a text", int: "a number", float: "a number", bool: "true/false", list: "a list"}
+    return names.get(type(value), type(value).__name__)
+
+
 def _field_path(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in loc if not (isinstance(part, str) and part.startswith("function-")))
 
@@ -64,7 +71,7 @@ def validate_record(path: Path, raw: RawRecord, known: KnownNames) -> tuple[Prac
         return IngestError(path, line, message, raw.number, record_id)
 
     if not isinstance(raw.data, dict):
-        return None, [error(None, f"a record is a mapping of fields, not {type(raw.data).__name__}")]
+        return None, [error(None, f"a record is a mapping of fields, not {_kind_of(raw.data)}")]
     try:
         record = PracticeRecord.model_validate(raw.data)
     except ValidationError as exc:

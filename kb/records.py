@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from kb.models import Attribution, Kind, Scope, Status
 from kb.vocabulary import TAG_VOCABULARIES, Vocabulary
@@ -26,8 +26,21 @@ def _upper(value: Any) -> Any:
     return value.strip().upper() if isinstance(value, str) else value
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _printable(value: str) -> str:
+    """Refuse control characters (NUL and the like), which no text needs and some databases refuse."""
+    found = _CONTROL.search(value)
+    if found:
+        raise ValueError(f"contains the control character U+{ord(found.group()):04X} at position {found.start()}; "
+                         "remove it")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_printable)]
 TagList = Annotated[list[Annotated[str, Field(min_length=1, max_length=100)]], BeforeValidator(_one_or_many)]
-StringList = Annotated[list[Annotated[str, Field(max_length=1000)]], BeforeValidator(_one_or_many)]
+StringList = Annotated[list[Annotated[Text, Field(max_length=1000)]], BeforeValidator(_one_or_many)]
 StateCode = Annotated[str, BeforeValidator(_upper), Field(pattern=r"^[A-Z]{2}$")]
 
 
@@ -36,7 +49,7 @@ class SourceIn(BaseModel):
 
     type: str = Field(min_length=1, max_length=40)
     year: int = Field(ge=1950, le=2100)
-    reference: str = Field(default="", max_length=300)
+    reference: Text = Field(default="", max_length=300)
 
 
 class AuthorisationIn(BaseModel):
@@ -45,7 +58,7 @@ class AuthorisationIn(BaseModel):
     scope: Scope
     networks: Annotated[list[Annotated[str, Field(min_length=1, max_length=32)]], BeforeValidator(_one_or_many)] = []
     attribution: Attribution = Attribution.named
-    granted_by: str = Field(default="", max_length=200)
+    granted_by: Text = Field(default="", max_length=200)
     granted_at: date | None = None
     withdrawn_at: date | None = None
 
@@ -65,9 +78,9 @@ class PracticeRecord(BaseModel):
 
     id: str = Field(pattern=EXTERNAL_ID_PATTERN)
     kind: Kind
-    title: str = Field(min_length=1, max_length=300)
-    summary: str = Field(min_length=1, max_length=2000)
-    body: str = Field(default="", max_length=100_000)
+    title: Text = Field(min_length=1, max_length=300)
+    summary: Text = Field(min_length=1, max_length=2000)
+    body: Text = Field(default="", max_length=100_000)
     host_state: StateCode
     source: SourceIn
     language: str = Field(default="en", pattern=r"^[a-z]{2}$")
@@ -92,7 +105,7 @@ class RecordProblem:
 
     def __str__(self) -> str:
         shown = repr(self.value) if self.value is not None else "(missing)"
-        return f"field {self.field}: {self.message} (value {shown})"
+        return f"field {self.field}: value {shown}: {self.message}"
 
 
 @dataclass(frozen=True)
