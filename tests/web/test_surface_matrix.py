@@ -1,0 +1,100 @@
+"""Every surface — search hits, totals, facets, practice API, practice page, related, topic counts — for every
+role × scope × attribution × status × own/other state × network membership, against the rule of DESIGN.md."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from index.store import sync_passages
+from kb import migrate
+from kb.accounts import issue_token, user_by_name
+from kb.config import Settings
+from kb.db import make_engine
+from kb.models import Practice
+from kb.vocabulary import load_vocabularies
+from tests.conftest import sqlite_settings
+from tests.fakes import FakeEmbedder
+from tests.kb.test_visibility import HOST, PEOPLE, Case, Person, build_world, expected_host_shown, expected_visible
+from web.app import create_app
+
+HOST_NAME = f"State {HOST}"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, list[Case], dict[str, str]]]:
+    settings: Settings = sqlite_settings(Path(tmp_path_factory.mktemp("matrix")))
+    engine = make_engine(settings)
+    migrate.upgrade(engine)
+    cases = build_world(engine)
+    embedder = FakeEmbedder()
+    with Session(engine) as session, session.begin():
+        sync_passages(session, list(session.exec(select(Practice))), embedder=embedder,
+                      vocabularies=load_vocabularies(settings.vocabulary_dir), words=settings.passage_words)
+    tokens = {}
+    with Session(engine) as session, session.begin():
+        for person in PEOPLE[1:]:
+            user = user_by_name(session, person.username or "")
+            assert user is not None
+            tokens[person.username or ""] = issue_token(session, user=user, actor="test")
+    with TestClient(create_app(settings, embedder=embedder)) as client:
+        yield client, cases, tokens
+
+
+def headers(person: Person, tokens: dict[str, str]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens[person.username]}"} if person.username else {}
+
+
+@pytest.mark.parametrize("person", PEOPLE, ids=lambda p: p.username or "public")
+def test_every_surface_obeys_the_rule(world, person: Person) -> None:  # type: ignore[no-untyped-def]
+    client, cases, tokens = world
+    auth = headers(person, tokens)
+    visible = {c.external_id for c in cases if expected_visible(person, c)}
+    named = {c.external_id for c in cases if c.external_id in visible and expected_host_shown(person, c)}
+
+    listing = client.get("/api/v1/search", params={"limit": 100}, headers=auth).json()
+    assert listing["total"] == len(visible)
+    assert {r["id"] for r in listing["results"]} == visible
+    assert {r["id"] for r in listing["results"] if r["host_state"] == HOST} == named
+    assert listing["facets"]["host_state"].get(HOST, 0) == len(named)
+    assert sum(listing["facets"]["kind"].values()) == len(visible)
+
+    searched = client.get("/api/v1/search", params={"q": "Practice insider threat", "limit": 100}, headers=auth)
+    assert {r["id"] for r in searched.json()["results"]} <= visible
+    filtered = client.get("/api/v1/search", params={"host_state": HOST, "limit": 100}, headers=auth).json()
+    assert {r["id"] for r in filtered["results"]} == named
+
+    topics = client.get("/api/v1/topics", headers=auth).json()
+    assert topics["total"] == len(visible)
+    prevention = next(t for t in topics["vocabularies"]["topic"] if t["id"] == "prevention")
+    assert prevention["count"] == len(visible)
+
+    for case in cases:
+        api = client.get(f"/api/v1/practices/{case.external_id}", headers=auth)
+        page = client.get(f"/practices/{case.external_id}", headers=auth)
+        if case.external_id not in visible:
+            assert api.status_code == page.status_code == 404, case
+            absent = client.get("/practices/NO-SUCH-ID", headers=auth)
+            assert page.text.replace(case.external_id, "ID") == absent.text.replace("NO-SUCH-ID", "ID")
+            continue
+        assert api.status_code == page.status_code == 200, case
+        shown = case.external_id in named
+        assert (api.json()["host_state"] == HOST) == shown
+        assert (api.json()["authorisations"] is not None) == (person.role in ("curator", "admin")
+                                                              or person.state == HOST)
+        soup = BeautifulSoup(page.text, "html.parser")
+        related_section = soup.select_one("section.related")
+        related = [a["href"].rsplit("/", 1)[-1] for a in soup.select('section.related a[href^="/practices/P-"]')]
+        assert set(related) <= visible
+        for card in soup.select("section.related li"):
+            other = card.select_one("a")["href"].rsplit("/", 1)[-1]  # type: ignore[index]
+            assert (HOST_NAME in card.get_text(" ")) == (other in named), other
+        if related_section is not None:
+            related_section.decompose()  # related entries show their own hosts, by their own attribution
+        assert (HOST_NAME in soup.get_text(" ")) == shown, case
+        assert (HOST in (soup.title.string or "")) is False
