@@ -18,6 +18,7 @@ import numpy as np
 from sqlmodel import Session, select
 
 from index.embedder import Embedder
+from index.facets import FacetTable
 from index.lexical import LexicalIndex
 from index.vectors import VectorIndex, load_vector_index, new_vector_index
 from kb.audit import current_change_seq
@@ -39,9 +40,26 @@ class PracticeFacts:
     tags: dict[str, tuple[str, ...]]
 
 
-def lexical_text(practice: Practice, labels: list[str]) -> str:
+def lexical_text(practice: Practice | _PracticeRow, labels: list[str]) -> str:
     """Return the text BM25 indexes for a practice; the title counts twice, as it says what the entry is about."""
     return "\n".join([practice.title, practice.title, practice.summary, practice.body, " ".join(labels)])
+
+
+@dataclass(frozen=True)
+class _PracticeRow:
+    """The columns of a practice the catalogue reads (no ORM object: 100,000 of those take seconds)."""
+
+    id: int
+    kind: str
+    source_year: int
+    host_state_code: str
+    title: str
+    summary: str
+    body: str
+
+
+_PRACTICE_COLUMNS = (Practice.id, Practice.kind, Practice.source_year, Practice.host_state_code, Practice.title,
+                     Practice.summary, Practice.body)
 
 
 class Catalogue:
@@ -57,11 +75,14 @@ class Catalogue:
         self.facts: dict[int, PracticeFacts] = {}
         self.passages_of: dict[int, np.ndarray] = {}
         self.passage_owner: dict[int, int] = {}
-        self.passage_text: dict[int, str] = {}
         self._lock = threading.RLock()
         self._dirty = False
         self._arrays_key: tuple[int, int] | None = None
         self._arrays = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+        self._owner_key: tuple[int, int] | None = None
+        self._owner_table = np.zeros(0, dtype=np.int64)
+        self._facet_key: tuple[int, int] | None = None
+        self._facet_table: FacetTable | None = None
 
     # -- building -------------------------------------------------------------------------------
 
@@ -101,23 +122,22 @@ class Catalogue:
         self.facts.clear()
         self.passages_of.clear()
         self.passage_owner.clear()
-        self.passage_text.clear()
         self.lexical = LexicalIndex()
         tags = _all_tags(session)
-        for practice in session.exec(select(Practice)):
-            self._remember(practice, tags.get(practice.id or 0, {}))
+        rows = (_PracticeRow(*row) for row in session.exec(select(*_PRACTICE_COLUMNS)))
+        self.lexical.add_many(self._remember_facts(row, tags.get(row.id, {})) for row in rows)
         rows = session.exec(
-            select(Passage.id, Passage.practice_id, Passage.text).where(Passage.model == self.embedder.name)
+            select(Passage.id, Passage.practice_id).where(Passage.model == self.embedder.name)
+            .order_by(Passage.practice_id, Passage.position)
         )
         grouped: dict[int, list[int]] = {}
-        for passage_id, practice_id, text in rows:
+        for passage_id, practice_id in rows:
             grouped.setdefault(practice_id, []).append(passage_id)
             self.passage_owner[passage_id] = practice_id
-            self.passage_text[passage_id] = text
         self.passages_of = {pid: np.asarray(ids, dtype=np.int64) for pid, ids in grouped.items()}
 
     def _build_vectors(self, session: Session) -> None:
-        self.vectors = new_vector_index(self.embedder.dim)
+        self.vectors = new_vector_index(self.embedder.dim, size=len(self.passage_owner))
         ids: list[int] = []
         chunks: list[np.ndarray] = []
         statement = select(Passage.id, Passage.vector).where(Passage.model == self.embedder.name)
@@ -130,7 +150,11 @@ class Catalogue:
         if ids:
             self.vectors.add(np.asarray(ids, dtype=np.int64), np.vstack(chunks))
 
-    def _remember(self, practice: Practice, tags: dict[str, list[str]]) -> None:
+    def _remember(self, practice: Practice | _PracticeRow, tags: dict[str, list[str]]) -> None:
+        self.lexical.add(*self._remember_facts(practice, tags))
+
+    def _remember_facts(self, practice: Practice | _PracticeRow, tags: dict[str, list[str]]) -> tuple[int, str]:
+        """Record a practice's facts; return its id and the text BM25 should index."""
         pid = practice.id or 0
         self.facts[pid] = PracticeFacts(
             kind=str(practice.kind),
@@ -139,7 +163,7 @@ class Catalogue:
             tags={name: tuple(sorted(terms)) for name, terms in tags.items()},
         )
         labels = [self._labels.get(v, {}).get(t, t) for v, terms in tags.items() for t in terms]
-        self.lexical.add(pid, lexical_text(practice, labels))
+        return pid, lexical_text(practice, labels)
 
     def save(self) -> None:
         """Write the vector index and its manifest to the data folder."""
@@ -196,17 +220,16 @@ class Catalogue:
             tags.setdefault(row.vocabulary, []).append(row.term)
         self._remember(practice, tags)
         rows = session.exec(
-            select(Passage.id, Passage.text, Passage.vector).where(
+            select(Passage.id, Passage.vector).where(
                 Passage.practice_id == pid, Passage.model == self.embedder.name
-            )
+            ).order_by(Passage.position)
         ).all()
         if rows:
             ids = np.asarray([r[0] for r in rows], dtype=np.int64)
-            self.vectors.add(ids, np.vstack([np.frombuffer(r[2], dtype=np.float32) for r in rows]))
+            self.vectors.add(ids, np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows]))
             self.passages_of[pid] = ids
-            for passage_id, text, _ in rows:
+            for passage_id, _ in rows:
                 self.passage_owner[passage_id] = pid
-                self.passage_text[passage_id] = text
 
     def _forget_external(self, session: Session, external_id: str) -> None:
         """A practice that no longer exists: nothing in the database names its id, so drop stale rows."""
@@ -220,9 +243,17 @@ class Catalogue:
             self.vectors.remove(ids)
             for passage_id in ids.tolist():
                 self.passage_owner.pop(passage_id, None)
-                self.passage_text.pop(passage_id, None)
         self.facts.pop(practice_id, None)
         self.lexical.remove(practice_id)
+
+    @staticmethod
+    def passage_texts(session: Session, passage_ids: list[int]) -> dict[int, str]:
+        """Return the texts of these passages (read from the database: only a page's worth is ever shown)."""
+        wanted = [p for p in dict.fromkeys(passage_ids) if p >= 0]
+        if not wanted:
+            return {}
+        rows = session.exec(select(Passage.id, Passage.text).where(Passage.id.in_(wanted)))  # type: ignore[union-attr]
+        return {int(passage_id): text for passage_id, text in rows}
 
     def save_if_changed(self) -> None:
         if self._dirty:
@@ -244,6 +275,29 @@ class Catalogue:
                 return False
             return bool(np.array_equal(practice_ids, np.fromiter(sorted(self.facts), dtype=np.int64)))
 
+    def facet_table(self) -> FacetTable:
+        """Return every practice's facet values as arrays, rebuilt only after a change."""
+        with self._lock:
+            key = (self.seq, len(self.facts))
+            if self._facet_table is None or self._facet_key != key:
+                self._facet_table = FacetTable(self.facts)
+                self._facet_key = key
+            return self._facet_table
+
+    def owners_of(self, passage_ids: np.ndarray) -> np.ndarray:
+        """Return the practice of each passage id (-1 for a passage the catalogue does not hold)."""
+        with self._lock:
+            key = (self.seq, len(self.passage_owner))
+            if self._owner_key != key:
+                passages, owners = self._passage_arrays()
+                table = np.full(int(passages.max()) + 1 if len(passages) else 0, -1, dtype=np.int64)
+                table[passages] = owners
+                self._owner_table, self._owner_key = table, key
+            table = self._owner_table
+        ids = np.asarray(passage_ids, dtype=np.int64)
+        inside = (ids >= 0) & (ids < len(table))
+        return np.where(inside, table[np.where(inside, ids, 0)] if len(table) else -1, -1)
+
     def _passage_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """Return every passage id and its practice, as arrays, rebuilt only after a change."""
         with self._lock:
@@ -258,10 +312,10 @@ class Catalogue:
 
 def _all_tags(session: Session) -> dict[int, dict[str, list[str]]]:
     tags: dict[int, dict[str, list[str]]] = {}
-    for row in session.exec(select(PracticeTag)):
-        tags.setdefault(row.practice_id, {"domain": [], "sector": [], "topic": []}).setdefault(
-            row.vocabulary, []
-        ).append(row.term)
+    for practice_id, vocabulary, term in session.exec(
+        select(PracticeTag.practice_id, PracticeTag.vocabulary, PracticeTag.term)
+    ):
+        tags.setdefault(practice_id, {"domain": [], "sector": [], "topic": []}).setdefault(vocabulary, []).append(term)
     return tags
 
 

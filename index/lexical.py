@@ -2,14 +2,16 @@
 
 bm25s and tantivy rebuild or commit segments to change a document; a curator's edit must be searchable on
 the next request in every process, so this index takes adds and removals in place and scores with numpy.
-Per-document arrays grow by doubling, and postings are frozen into numpy arrays once per change of a term,
-so a query touches only the postings of its own terms.
+Per-document arrays grow by doubling; postings live in numpy arrays (int32 rows, float32 frequencies), and
+postings added since are kept in short lists that are moved into the arrays when the term is next queried
+(and every few thousand documents of a bulk load), so a query touches only the postings of its own terms.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+from collections import Counter
 from collections.abc import Iterable
 
 import numpy as np
@@ -18,6 +20,7 @@ from bm25s.stopwords import STOPWORDS_EN
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 _STOPWORDS = frozenset(STOPWORDS_EN)
+COMPACT_EVERY = 5000
 
 
 class Tokenizer:
@@ -62,8 +65,8 @@ class LexicalIndex:
         self._doc_ids = _Grow(np.int64)
         self._lengths = _Grow(np.float32)
         self._alive = _Grow(np.bool_)
-        self._postings: dict[str, tuple[list[int], list[int]]] = {}
-        self._frozen: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._frozen: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # postings as arrays (int32 rows, freqs)
+        self._postings: dict[str, tuple[list[int], list[int]]] = {}  # added since, not yet in the arrays
         self._total_length = 0
         self._lock = threading.RLock()
 
@@ -72,27 +75,38 @@ class LexicalIndex:
 
     def add(self, doc_id: int, text: str) -> None:
         """Index a document, replacing any earlier version with the same id."""
-        tokens = self.tokenize(text)
-        counts: dict[str, int] = {}
-        for token in tokens:
-            counts[token] = counts.get(token, 0) + 1
-        with self._lock:
-            self.remove(doc_id)
-            row = self._doc_ids.size
-            self._row_of[doc_id] = row
-            self._doc_ids.append(doc_id)
-            self._lengths.append(len(tokens))
-            self._alive.append(True)
-            self._total_length += len(tokens)
-            for token, count in counts.items():
-                rows, freqs = self._postings.setdefault(token, ([], []))
-                rows.append(row)
-                freqs.append(count)
-                self._frozen.pop(token, None)
+        self.add_many([(doc_id, text)])
 
     def add_many(self, documents: Iterable[tuple[int, str]]) -> None:
-        for doc_id, text in documents:
-            self.add(doc_id, text)
+        """Index documents, each replacing any earlier version with its id."""
+        postings = self._postings
+        with self._lock:
+            for number, (doc_id, text) in enumerate(documents, start=1):
+                tokens = self.tokenize(text)
+                if doc_id in self._row_of:
+                    self.remove(doc_id)
+                row = self._doc_ids.size
+                self._row_of[doc_id] = row
+                self._doc_ids.append(doc_id)
+                self._lengths.append(len(tokens))
+                self._alive.append(True)
+                self._total_length += len(tokens)
+                for token, count in Counter(tokens).items():
+                    posting = postings.get(token)
+                    if posting is None:
+                        postings[token] = ([row], [count])
+                        continue
+                    posting[0].append(row)
+                    posting[1].append(count)
+                if number % COMPACT_EVERY == 0:
+                    self._compact()
+            if len(postings) > COMPACT_EVERY:
+                self._compact()
+
+    def _compact(self) -> None:
+        """Move every added posting into the arrays (lists of Python ints take five times the memory)."""
+        for term in list(self._postings):
+            self._posting(term)
 
     def remove(self, doc_id: int) -> None:
         """Forget a document (its postings stay, masked, until the index is rebuilt)."""
@@ -141,14 +155,16 @@ class LexicalIndex:
         return dict(zip(ids.tolist(), scores.tolist(), strict=True))
 
     def _posting(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """Return a term's postings as arrays, first moving in any added since."""
         frozen = self._frozen.get(term)
-        if frozen is None:
-            raw = self._postings.get(term)
-            if raw is None:
-                return None
-            frozen = (np.asarray(raw[0], dtype=np.int64), np.asarray(raw[1], dtype=np.float32))
-            self._frozen[term] = frozen
-        return frozen
+        added = self._postings.pop(term, None)
+        if added is None:
+            return frozen
+        rows, freqs = np.asarray(added[0], dtype=np.int32), np.asarray(added[1], dtype=np.float32)
+        if frozen is not None:
+            rows, freqs = np.concatenate([frozen[0], rows]), np.concatenate([frozen[1], freqs])
+        self._frozen[term] = (rows, freqs)
+        return rows, freqs
 
 
 def _keep_allowed(rows: np.ndarray, ids: np.ndarray, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

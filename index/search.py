@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,8 +15,6 @@ from index.fusion import fuse_scores
 from kb.queries import Filters, visible_rows
 from kb.viewer import Viewer
 from kb.vocabulary import Vocabulary
-
-FACET_FIELDS = ("kind", "domain", "sector", "topic", "host_state", "year")
 
 
 @dataclass
@@ -44,6 +42,7 @@ class VisibleSet:
     host_shown: frozenset[int]
     everything: bool = False
     passages: np.ndarray | None = None
+    host_shown_ids: np.ndarray | None = None
 
     def allows(self, practice_ids: np.ndarray) -> np.ndarray:
         """Return a mask of which of the practice ids are in this (sorted) visible set."""
@@ -94,6 +93,7 @@ class SearchService:
             host_shown=frozenset(pid for pid, shown in rows if shown),
             everything=everything,
             passages=None if everything else self.catalogue.allowed_passages(ids),
+            host_shown_ids=np.asarray(sorted(pid for pid, shown in rows if shown), dtype=np.int64),
         )
         with self._cache_lock:
             stale = [k for k in self._visible_cache if k[0] != seq]
@@ -129,18 +129,20 @@ class SearchService:
         ranked = self._rank(query, visible, match_floor=match_floor) if query else self._browse_order(visible.ids)
         total = len(ranked)
         page = ranked[offset : offset + limit]
+        texts = self.catalogue.passage_texts(session, [passage for _, _, passage, _, _ in page])
         hits = [
-            Hit(practice_id=pid, score=score, host_shown=pid in visible.host_shown, passage=passage,
+            Hit(practice_id=pid, score=score, host_shown=pid in visible.host_shown, passage=texts.get(passage, ""),
                 dense=dense, lexical=lexical)
             for pid, score, passage, dense, lexical in page
         ]
-        facets = self._facets([r[0] for r in ranked], visible.host_shown) if with_facets else {}
+        facets = self._facets(np.fromiter((r[0] for r in ranked), dtype=np.int64, count=total), visible) \
+            if with_facets else {}
         return SearchResult(total=total, hits=hits, facets=facets)
 
-    def _browse_order(self, ids: np.ndarray) -> list[tuple[int, float, str, float | None, float | None]]:
+    def _browse_order(self, ids: np.ndarray) -> list[tuple[int, float, int, float | None, float | None]]:
         facts = self.catalogue.facts
         ordered = sorted(ids.tolist(), key=lambda pid: (-(facts[pid].year if pid in facts else 0), pid))
-        return [(pid, 0.0, "", None, None) for pid in ordered]
+        return [(pid, 0.0, -1, None, None) for pid in ordered]
 
     def dense_scores(self, query: str, ids: np.ndarray, k: int) -> tuple[dict[int, float], dict[int, int]]:
         """Return each practice's best passage similarity among the allowed ids, and that passage."""
@@ -161,8 +163,7 @@ class SearchService:
         if allowed is None and not visible.everything:
             allowed = self.catalogue.allowed_passages(visible.ids)
         passage_ids, scores = self.catalogue.vectors.search(vector, k, allowed)
-        owner = self.catalogue.passage_owner
-        owners = np.fromiter((owner.get(p, -1) for p in passage_ids.tolist()), dtype=np.int64, count=len(passage_ids))
+        owners = self.catalogue.owners_of(passage_ids)
         keep = (owners >= 0) & visible.allows(owners)  # never score a practice outside the visible set
         owners, scores, passage_ids = owners[keep], scores[keep], passage_ids[keep]
         _, first = np.unique(owners, return_index=True)  # results are best first: first passage is the best
@@ -171,7 +172,8 @@ class SearchService:
 
     def _rank(
         self, query: str, visible: VisibleSet, *, match_floor: bool = True
-    ) -> list[tuple[int, float, str, float | None, float | None]]:
+    ) -> list[tuple[int, float, int, float | None, float | None]]:
+        """Return (practice, fused score, best passage id or -1, dense, lexical) of the matches, best first."""
         if len(visible.ids) == 0:
             return []
         dense_ids, dense, best_passage = self._dense(query, visible, self.candidates)
@@ -188,29 +190,26 @@ class SearchService:
                 matched = (fused.dense >= self.min_similarity) | (
                     (top_lexical > 0) & (fused.lexical >= self.lexical_floor * top_lexical)
                 )
-        passage_of = dict(zip(dense_ids.tolist(), best_passage.tolist(), strict=True))
-        texts = self.catalogue.passage_text
-        ranked = []
-        for pid, score, d, lex in zip(fused.ids[matched].tolist(), fused.scores[matched].tolist(),
-                                      fused.dense[matched].tolist(), fused.lexical[matched].tolist(), strict=True):
-            ranked.append((pid, score, texts.get(passage_of.get(pid, -1), ""),
-                           None if d != d else d, None if lex != lex else lex))
-        return ranked
+        ids = fused.ids[matched]
+        order = np.argsort(dense_ids)  # the best passage of each fused id, by a sorted lookup
+        where = np.searchsorted(dense_ids, ids, sorter=order).clip(max=max(len(dense_ids) - 1, 0))
+        passages = np.full(len(ids), -1, dtype=np.int64)
+        if len(dense_ids):
+            found = dense_ids[order[where]] == ids
+            passages[found] = best_passage[order[where[found]]]
+        return [
+            (pid, score, passage, None if d != d else d, None if lex != lex else lex)
+            for pid, score, passage, d, lex in zip(ids.tolist(), fused.scores[matched].tolist(), passages.tolist(),
+                                                   fused.dense[matched].tolist(), fused.lexical[matched].tolist(),
+                                                   strict=True)
+        ]
 
-    def _facets(self, ids: list[int], host_shown: frozenset[int]) -> dict[str, dict[str, int]]:
-        counters: dict[str, Counter[str]] = {name: Counter() for name in FACET_FIELDS}
-        facts = self.catalogue.facts
-        for pid in ids:
-            fact = facts.get(pid)
-            if fact is None:
-                continue
-            counters["kind"][fact.kind] += 1
-            counters["year"][str(fact.year)] += 1
-            if pid in host_shown:
-                counters["host_state"][fact.host_state] += 1
-            for name in ("domain", "sector", "topic"):
-                counters[name].update(fact.tags.get(name, ()))
-        return {name: dict(counter.most_common()) for name, counter in counters.items()}
+    def _facets(self, ids: np.ndarray, visible: VisibleSet) -> dict[str, dict[str, int]]:
+        shown_ids = visible.host_shown_ids
+        if shown_ids is None:
+            shown_ids = np.asarray(sorted(visible.host_shown), dtype=np.int64)
+        shown = VisibleSet(ids=shown_ids, host_shown=frozenset()).allows(ids)
+        return self.catalogue.facet_table().counts(ids, shown)
 
     def related(self, session: Session, viewer: Viewer, practice_id: int, *, limit: int = 5) -> list[Hit]:
         """Return the nearest practices the viewer may see, by the practice's own passages."""
@@ -219,10 +218,10 @@ class SearchService:
         others = visible.ids[visible.ids != practice_id]
         if own is None or len(own) == 0 or len(others) == 0:
             return []
-        first = self.catalogue.passage_text.get(int(own[0]), "")
+        first = self.catalogue.passage_texts(session, [int(own[0])]).get(int(own[0]), "")
         dense, best_passage = self.dense_scores(first, others, max(limit * 4, 20))
         ranked = sorted(dense.items(), key=lambda item: -item[1])[:limit]
-        texts = self.catalogue.passage_text
+        texts = self.catalogue.passage_texts(session, [best_passage.get(pid, -1) for pid, _ in ranked])
         return [
             Hit(practice_id=pid, score=score, host_shown=pid in visible.host_shown,
                 passage=texts.get(best_passage.get(pid, -1), ""), dense=score)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 
@@ -32,6 +33,10 @@ def open_search(settings: Settings, engine: Engine, embedder: Embedder | None = 
                           vocabulary_labels=vocabulary_labels(vocabularies))
     with Session(engine) as session:
         catalogue.load(session)
+    # The catalogue is millions of long-lived objects; left to the collector, every full collection walks them
+    # all in the middle of some request. Frozen, they are never scanned (later changes are collected as usual).
+    gc.collect()
+    gc.freeze()
     log.info("search ready: %d practices, %d passages in %.1f s", len(catalogue.facts),
              len(catalogue.passage_owner), time.perf_counter() - started)
     return SearchService(catalogue=catalogue, embedder=embedder, vocabularies=vocabularies,

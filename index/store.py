@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
+from sqlalchemy import insert
 from sqlmodel import Session, delete, select
 
 from index.embedder import Embedder
@@ -15,21 +16,51 @@ from kb.vocabulary import Vocabulary
 
 def tag_labels(session: Session, practice_id: int, vocabularies: dict[str, Vocabulary]) -> list[str]:
     """Return the labels of a practice's sector and topic tags, for passage context."""
-    rows = session.exec(
-        select(PracticeTag).where(PracticeTag.practice_id == practice_id, PracticeTag.vocabulary != "domain")
-    ).all()
-    return [vocabularies[r.vocabulary].label_of(r.term) for r in rows if r.vocabulary in vocabularies]
+    return _labels_by_practice(session, [practice_id], vocabularies).get(practice_id, [])
+
+
+def _labels_by_practice(
+    session: Session, practice_ids: list[int], vocabularies: dict[str, Vocabulary]
+) -> dict[int, list[str]]:
+    labels: dict[int, list[str]] = {}
+    for chunk in _chunks(practice_ids):
+        rows = session.exec(
+            select(PracticeTag.practice_id, PracticeTag.vocabulary, PracticeTag.term)
+            .where(PracticeTag.practice_id.in_(chunk), PracticeTag.vocabulary != "domain")  # type: ignore[attr-defined]
+            .order_by(PracticeTag.practice_id, PracticeTag.vocabulary, PracticeTag.term)
+        )
+        for practice_id, vocabulary, term in rows:
+            if vocabulary in vocabularies:
+                labels.setdefault(practice_id, []).append(vocabularies[vocabulary].label_of(term))
+    return labels
 
 
 def texts_for(session: Session, practice: Practice, vocabularies: dict[str, Vocabulary], words: int) -> list[str]:
     """Return the passage texts a practice should have."""
-    return passage_texts(
-        title=practice.title,
-        summary=practice.summary,
-        body=practice.body,
-        tag_labels=tag_labels(session, practice.id or 0, vocabularies),
-        words=words,
-    )
+    return _texts(practice, tag_labels(session, practice.id or 0, vocabularies), words)
+
+
+def _texts(practice: Practice, labels: list[str], words: int) -> list[str]:
+    return passage_texts(title=practice.title, summary=practice.summary, body=practice.body, tag_labels=labels,
+                         words=words)
+
+
+def _stored_passages(session: Session, practice_ids: list[int]) -> dict[int, list[tuple[str, str, bytes]]]:
+    """Return (text, model, vector) of the stored passages of these practices, in position order."""
+    stored: dict[int, list[tuple[str, str, bytes]]] = {}
+    for chunk in _chunks(practice_ids):
+        rows = session.exec(
+            select(Passage.practice_id, Passage.text, Passage.model, Passage.vector)
+            .where(Passage.practice_id.in_(chunk))  # type: ignore[attr-defined]
+            .order_by(Passage.practice_id, Passage.position)
+        )
+        for practice_id, text, model, vector in rows:
+            stored.setdefault(practice_id, []).append((text, model, vector))
+    return stored
+
+
+def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
 
 
 def sync_passages(
@@ -42,40 +73,54 @@ def sync_passages(
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Bring the stored passages of these practices up to date; return how many passages were embedded."""
+    ids = [practice.id or 0 for practice in practices]
+    labels = _labels_by_practice(session, ids, vocabularies)
+    stored_of = _stored_passages(session, ids)
+    rows: list[dict[str, object]] = []
     pending: list[tuple[int, int, str]] = []
     for practice in practices:
-        wanted = texts_for(session, practice, vocabularies, words)
-        stored = session.exec(
-            select(Passage).where(Passage.practice_id == practice.id).order_by(Passage.position)  # type: ignore[arg-type]
-        ).all()
-        if [p.text for p in stored] == wanted and all(p.model == embedder.name for p in stored):
+        pid = practice.id or 0
+        wanted = _texts(practice, labels.get(pid, []), words)
+        stored = stored_of.get(pid, [])
+        if [text for text, _, _ in stored] == wanted and all(model == embedder.name for _, model, _ in stored):
             continue
-        reusable = {p.text: p.vector for p in stored if p.model == embedder.name}
-        session.exec(delete(Passage).where(Passage.practice_id == practice.id))  # type: ignore[call-overload]
+        reusable = {text: vector for text, model, vector in stored if model == embedder.name}
+        if stored:
+            session.exec(delete(Passage).where(Passage.practice_id == pid))  # type: ignore[call-overload]
         for position, text in enumerate(wanted):
             if text in reusable:  # an unchanged passage keeps its vector
-                session.add(Passage(practice_id=practice.id or 0, position=position, text=text,
-                                    model=embedder.name, dim=embedder.dim, vector=reusable[text]))
+                rows.append(_row(pid, position, text, embedder, reusable[text]))
             else:
-                pending.append((practice.id or 0, position, text))
-    session.flush()
+                pending.append((pid, position, text))
+    _insert(session, rows)
     if not pending:
         return 0
+    # Longest first, as the model batches best when a batch's texts are of similar length (less padding);
+    # sorting the whole list rather than each slice keeps ingest as fast as one bare `encode` call.
+    pending.sort(key=lambda item: -len(item[2]))
     step = 256
     for start in range(0, len(pending), step):
         batch = pending[start : start + step]
         vectors = embedder.encode([text for _, _, text in batch])
-        for (practice_id, position, text), vector in zip(batch, vectors, strict=True):
-            session.add(
-                Passage(
-                    practice_id=practice_id, position=position, text=text, model=embedder.name,
-                    dim=embedder.dim, vector=np.asarray(vector, dtype=np.float32).tobytes(),
-                )
-            )
+        _insert(session, [
+            _row(practice_id, position, text, embedder, np.asarray(vector, dtype=np.float32).tobytes())
+            for (practice_id, position, text), vector in zip(batch, vectors, strict=True)
+        ])
         if progress is not None:
             progress(len(batch))
-    session.flush()
     return len(pending)
+
+
+def _row(practice_id: int, position: int, text: str, embedder: Embedder, vector: bytes) -> dict[str, object]:
+    return {"practice_id": practice_id, "position": position, "text": text, "model": embedder.name,
+            "dim": embedder.dim, "vector": vector}
+
+
+def _insert(session: Session, rows: list[dict[str, object]]) -> None:
+    """Insert passages in one statement (no ORM objects: nothing reads them back in this session)."""
+    if rows:
+        session.execute(insert(Passage), rows)
+        session.flush()
 
 
 def vector_of(passage: Passage) -> np.ndarray:

@@ -16,7 +16,7 @@ from index.store import sync_passages
 from ingest.readers import SUPPORTED, ReadError, decode, read_records
 from ingest.validate import IngestError, validate_record
 from kb.models import Network, State
-from kb.practices import Outcome, upsert_practice
+from kb.practices import Outcome, upsert_practices
 from kb.records import KnownNames, PracticeRecord
 from kb.vocabulary import Vocabulary
 
@@ -86,7 +86,10 @@ def parse_file(
         return [], [IngestError(path, None, f"file is {size:,} bytes, over the {max_bytes:,}-byte limit; "
                                             "split it into smaller files")], 0
     try:
-        raws = read_records(path, decode(path.read_bytes()))
+        text = decode(path.read_bytes())
+        if not text.strip():
+            raise ReadError("the file is empty; nothing to ingest")
+        raws = read_records(path, text)
     except ReadError as exc:
         return [], [IngestError(path, exc.line, str(exc))], 0
     if not raws:
@@ -171,8 +174,7 @@ def _write_file(
     counts = {Outcome.added: 0, Outcome.updated: 0, Outcome.unchanged: 0}
     with Session(engine, expire_on_commit=False) as session, session.begin():
         changed = []
-        for record in records:
-            outcome, practice = upsert_practice(session, record=record, actor=actor)
+        for outcome, practice in upsert_practices(session, records=records, actor=actor):
             counts[outcome] += 1
             if outcome != Outcome.unchanged:
                 changed.append(practice)

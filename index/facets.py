@@ -1,0 +1,98 @@
+"""Facet counts over a ranked list, with numpy: one table of every practice's facet values, built per change."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+TAG_FIELDS = ("domain", "sector", "topic")
+FACET_FIELDS = ("kind", "domain", "sector", "topic", "host_state", "year")
+
+
+class Facts(Protocol):
+    kind: str
+    year: int
+    host_state: str
+    tags: dict[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class _Column:
+    """One facet: its values, and each practice's value as a code (single) or a 0/1 row (tags)."""
+
+    values: list[str]
+    codes: np.ndarray
+
+
+class FacetTable:
+    """Every practice's facet values as arrays, rows in the order of the sorted practice ids."""
+
+    def __init__(self, facts: Mapping[int, Facts]) -> None:
+        self.ids = np.fromiter(sorted(facts), dtype=np.int64, count=len(facts))
+        ordered = [facts[int(pid)] for pid in self.ids]
+        self.columns: dict[str, _Column] = {
+            "kind": _single([f.kind for f in ordered]),
+            "year": _single([str(f.year) for f in ordered]),
+            "host_state": _single([f.host_state for f in ordered]),
+        }
+        for name in TAG_FIELDS:
+            self.columns[name] = _multiple([f.tags.get(name, ()) for f in ordered])
+
+    def counts(self, ranked_ids: np.ndarray, host_shown: np.ndarray) -> dict[str, dict[str, int]]:
+        """Count facet values over the ranked ids (host only where shown), most common first.
+
+        Ties keep the order in which values first appear down the ranking, as `Counter.most_common` would.
+        """
+        ranked_ids = np.asarray(ranked_ids, dtype=np.int64)
+        rows = np.searchsorted(self.ids, ranked_ids).clip(max=max(len(self.ids) - 1, 0))
+        known = self.ids[rows] == ranked_ids if len(self.ids) else np.zeros(len(ranked_ids), dtype=bool)
+        rows, shown = rows[known], np.asarray(host_shown, dtype=bool)[known]
+        out: dict[str, dict[str, int]] = {}
+        for name in FACET_FIELDS:
+            column = self.columns[name]
+            picked = rows[shown] if name == "host_state" else rows
+            if column.codes.ndim == 1:
+                out[name] = _ordered_single(column, picked)
+            else:
+                out[name] = _ordered_multiple(column, picked)
+        return out
+
+
+def _single(values: list[str]) -> _Column:
+    distinct = sorted(set(values))
+    code = {value: number for number, value in enumerate(distinct)}
+    return _Column(distinct, np.fromiter((code[v] for v in values), dtype=np.int32, count=len(values)))
+
+
+def _multiple(tag_lists: list[tuple[str, ...]]) -> _Column:
+    distinct = sorted({term for terms in tag_lists for term in terms})
+    code = {value: number for number, value in enumerate(distinct)}
+    matrix = np.zeros((len(tag_lists), len(distinct)), dtype=np.uint8)
+    for row, terms in enumerate(tag_lists):
+        for term in terms:
+            matrix[row, code[term]] += 1
+    return _Column(distinct, matrix)
+
+
+def _ordered_single(column: _Column, rows: np.ndarray) -> dict[str, int]:
+    if len(rows) == 0:
+        return {}
+    codes = column.codes[rows]
+    present, first = np.unique(codes, return_index=True)
+    counts = np.bincount(codes, minlength=len(column.values))[present]
+    order = np.lexsort((first, -counts))
+    return {column.values[int(present[i])]: int(counts[i]) for i in order}
+
+
+def _ordered_multiple(column: _Column, rows: np.ndarray) -> dict[str, int]:
+    if len(rows) == 0 or column.codes.shape[1] == 0:
+        return {}
+    sub = column.codes[rows]
+    counts = sub.sum(axis=0, dtype=np.int64)
+    present = np.flatnonzero(counts)
+    first = (sub[:, present] > 0).argmax(axis=0)
+    order = np.lexsort((present, first, -counts[present]))  # a practice's own terms tie in sorted order
+    return {column.values[int(present[i])]: int(counts[present[i]]) for i in order}
