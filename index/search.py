@@ -214,6 +214,8 @@ class SearchService:
     def related(self, session: Session, viewer: Viewer, practice_id: int, *, limit: int = 5) -> list[Hit]:
         """Return the nearest practices the viewer may see, by the practice's own passages."""
         visible = self.visible_set(session, viewer, Filters())
+        if not np.isin(practice_id, visible.ids):  # never rank by the text of a practice the viewer cannot see
+            return []
         own = self.catalogue.passages_of.get(practice_id)
         others = visible.ids[visible.ids != practice_id]
         if own is None or len(own) == 0 or len(others) == 0:

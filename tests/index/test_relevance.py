@@ -78,3 +78,14 @@ def test_no_demo_user_ever_gets_what_the_rule_hides(demo_engine: Engine, demo_se
                     assert hit.host_shown == host_shown
                 seen_hosts = sum(result.facets["host_state"].values())
                 assert seen_hosts <= result.total
+
+
+def test_related_practices_of_an_invisible_practice_are_never_computed(
+    demo_engine: Engine, demo_search: SearchService
+) -> None:
+    with Session(demo_engine) as session:
+        hidden = session.exec(select(Practice.id).where(Practice.status == Status.draft)).first()
+        assert hidden is not None
+        assert demo_search.related(session, PUBLIC, hidden) == []
+        curator = viewer_for(session, user_by_name(session, "curator"))
+        assert demo_search.related(session, curator, hidden)

@@ -10,10 +10,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from fixtures import PRACTICES
+from kb.accounts import user_by_name
 from kb.models import Authorisation, Passage, Practice, Status
 from kb.queries import find_visible
 from kb.viewer import PUBLIC, viewer_for
-from kb.accounts import user_by_name
 from tests.fakes import FakeEmbedder
 from tests.ingest.helpers import run_ingest
 
