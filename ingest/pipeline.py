@@ -8,14 +8,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 from tqdm import tqdm
 
 from index.embedder import Embedder
 from index.store import sync_passages
 from ingest.readers import SUPPORTED, ReadError, decode, read_records
 from ingest.validate import IngestError, validate_record
-from kb.models import Network, State
+from kb.curation import known_names
 from kb.practices import Outcome, upsert_practices
 from kb.records import KnownNames, PracticeRecord
 from kb.vocabulary import Vocabulary
@@ -63,15 +63,6 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
         else:
             files.append(path)
     return files, skipped
-
-
-def known_names(session: Session, vocabularies: dict[str, Vocabulary]) -> KnownNames:
-    """Return what records may refer to, as the database holds it now."""
-    return KnownNames(
-        vocabularies=vocabularies,
-        states=frozenset(session.exec(select(State.code)).all()),
-        networks=frozenset(session.exec(select(Network.code)).all()),
-    )
 
 
 def parse_file(
