@@ -55,8 +55,8 @@ def passage_text(passage: str, title: str) -> str:
     if not passage.startswith(head):
         return passage
     rest = passage[len(head):]
-    if rest.startswith(" ("):
-        close = rest.find(")")
+    if rest.startswith(" ("):  # tag labels may hold parentheses themselves: the context ends at ")."
+        close = rest.find(").")
         rest = rest[close + 1:] if close >= 0 else rest
     return rest.lstrip(". ").strip()
 
