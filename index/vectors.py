@@ -23,28 +23,6 @@ class VectorIndex(Protocol):
 
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]: ...
 
-    def _selector(self, allowed: np.ndarray) -> faiss.IDSelector:
-        """Return a bitmap selector of the allowed ids, reused while the caller passes the same array.
-
-        A visible set's passages are one cached array, so its selector is built once, not per query; a bitmap
-        answers membership in one lookup, where a hashed batch of ids costs more than the scan it filters.
-        """
-        with self._selectors_lock:
-            cached = self._selectors.get(id(allowed))
-            if cached is not None and cached[0] is allowed:
-                self._selectors.move_to_end(id(allowed))
-                return cached[2]
-        ids = allowed.astype(np.int64)
-        ids = ids[ids >= 0]
-        bits = np.zeros(int(ids.max()) // 8 + 1 if len(ids) else 1, dtype=np.uint8)
-        np.bitwise_or.at(bits, ids >> 3, np.left_shift(1, ids & 7).astype(np.uint8))
-        selector = faiss.IDSelectorBitmap(len(bits), faiss.swig_ptr(bits))
-        with self._selectors_lock:
-            self._selectors[id(allowed)] = (allowed, bits, selector)  # the arrays live as long as the selector
-            while len(self._selectors) > 64:
-                self._selectors.popitem(last=False)
-        return selector
-
     def save(self, path: Path) -> None: ...
 
     def __len__(self) -> int: ...
