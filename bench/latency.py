@@ -194,7 +194,7 @@ def measure_in_process(settings, embedder, queries: list[str]) -> dict:  # type:
         out["vector_scan_ms"] = percentiles(timed(lambda q: catalogue.vectors.search(vectors[q], service.candidates,
                                                                                     None), queries))
         out["lexical_ms"] = percentiles(timed(lambda q: catalogue.lexical.score_arrays(q), queries))
-        out["fused_rank_ms"] = percentiles(timed(lambda q: service._rank(q, visible), queries))
+        out["fused_rank_ms"] = percentiles(timed(lambda q: service.rank(q, visible), queries))
         out["service_ms"] = percentiles(timed(lambda q: service.search(session, curator, q), queries))
         out["service_restricted_ms"] = percentiles(timed(lambda q: service.search(session, PUBLIC, q), queries))
     engine.dispose()

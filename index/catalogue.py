@@ -18,7 +18,7 @@ import numpy as np
 from sqlmodel import Session, select
 
 from index.embedder import Embedder
-from index.facets import FacetTable
+from index.facets import TAG_FIELDS, FacetTable
 from index.lexical import LexicalIndex
 from index.vectors import VectorIndex, load_vector_index, new_vector_index
 from kb.audit import current_change_seq
@@ -254,6 +254,12 @@ class Catalogue:
             return {}
         rows = session.exec(select(Passage.id, Passage.text).where(Passage.id.in_(wanted)))  # type: ignore[union-attr]
         return {int(passage_id): text for passage_id, text in rows}
+
+    def tags_of(self, practice_ids: list[int]) -> dict[int, dict[str, list[str]]]:
+        """Return the tags of these practices by vocabulary, sorted, as of the last catch-up (no query)."""
+        empty = PracticeFacts(kind="", year=0, host_state="", tags={})
+        return {pid: {name: list(self.facts.get(pid, empty).tags.get(name, ())) for name in TAG_FIELDS}
+                for pid in practice_ids}
 
     def save_if_changed(self) -> None:
         if self._dirty:

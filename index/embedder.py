@@ -12,6 +12,7 @@ from typing import Protocol
 import numpy as np
 
 BUNDLED_MODEL = "all-MiniLM-L6-v2"
+OPENMP_SPIN_COUNT = 10_000
 
 
 class Embedder(Protocol):
@@ -74,6 +75,10 @@ class SentenceTransformerEmbedder:
     def __init__(self, name: str = BUNDLED_MODEL, *, batch_size: int = 64, cache_size: int = 1024) -> None:
         os.environ["HF_HUB_OFFLINE"] = "1"  # written, not read: the hub must never be asked
         os.environ["TRANSFORMERS_OFFLINE"] = "1"
+        # After each forward pass torch's OpenMP workers spin for 300,000 pauses by default (about 7 ms here),
+        # holding the core that the vector scan and BM25 share next. 10,000 leaves the forward as fast and
+        # frees the core (docs/performance.md). Read by OpenMP when torch loads; an operator's own value wins.
+        os.environ.setdefault("GOMP_SPINCOUNT", str(OPENMP_SPIN_COUNT))
         from sentence_transformers import SentenceTransformer
 
         self.name = name

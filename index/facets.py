@@ -32,7 +32,10 @@ class FacetTable:
 
     def __init__(self, facts: Mapping[int, Facts]) -> None:
         self.ids = np.fromiter(sorted(facts), dtype=np.int64, count=len(facts))
+        self._row_of = np.full(int(self.ids[-1]) + 1 if len(self.ids) else 0, -1, dtype=np.int64)
+        self._row_of[self.ids] = np.arange(len(self.ids))
         ordered = [facts[int(pid)] for pid in self.ids]
+        self.years = np.fromiter((f.year for f in ordered), dtype=np.int64, count=len(ordered))
         self.columns: dict[str, _Column] = {
             "kind": _single([f.kind for f in ordered]),
             "year": _single([str(f.year) for f in ordered]),
@@ -41,14 +44,26 @@ class FacetTable:
         for name in TAG_FIELDS:
             self.columns[name] = _multiple([f.tags.get(name, ()) for f in ordered])
 
+    def _rows(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return each id's row and whether the table holds it."""
+        ids = np.asarray(ids, dtype=np.int64)
+        inside = (ids >= 0) & (ids < len(self._row_of))
+        rows = np.full(len(ids), -1, dtype=np.int64)
+        rows[inside] = self._row_of[ids[inside]]
+        known = rows >= 0
+        return np.where(known, rows, 0), known
+
+    def years_of(self, ids: np.ndarray) -> np.ndarray:
+        """Return each practice's source year (0 for a practice the table does not hold)."""
+        rows, known = self._rows(ids)
+        return np.where(known, self.years[rows], 0) if len(self.ids) else np.zeros(len(known), dtype=np.int64)
+
     def counts(self, ranked_ids: np.ndarray, host_shown: np.ndarray) -> dict[str, dict[str, int]]:
         """Count facet values over the ranked ids (host only where shown), most common first.
 
         Ties keep the order in which values first appear down the ranking, as `Counter.most_common` would.
         """
-        ranked_ids = np.asarray(ranked_ids, dtype=np.int64)
-        rows = np.searchsorted(self.ids, ranked_ids).clip(max=max(len(self.ids) - 1, 0))
-        known = self.ids[rows] == ranked_ids if len(self.ids) else np.zeros(len(ranked_ids), dtype=bool)
+        rows, known = self._rows(ranked_ids)
         rows, shown = rows[known], np.asarray(host_shown, dtype=bool)[known]
         out: dict[str, dict[str, int]] = {}
         for name in FACET_FIELDS:

@@ -35,6 +35,42 @@ def standardised(scores: np.ndarray) -> np.ndarray:
     return centred / spread if spread > 0 else np.zeros_like(centred)
 
 
+@dataclass(frozen=True)
+class Standardised:
+    """One ranking's candidates: ids, raw scores, z-scores over its whole list, and the z-score of its last."""
+
+    ids: np.ndarray
+    raw: np.ndarray
+    z: np.ndarray
+    floor: float
+
+
+def standardise(ids: np.ndarray, scores: np.ndarray, candidates: np.ndarray | None = None) -> Standardised:
+    """Standardise a ranking over all its scores, keeping only the `candidates` positions (all by default)."""
+    z = standardised(scores)
+    floor = float(z.min()) if len(z) else 0.0
+    if candidates is not None:
+        ids, scores, z = ids[candidates], scores[candidates], z[candidates]
+    return Standardised(ids=ids, raw=scores, z=z, floor=floor)
+
+
+def fuse_standardised(dense: Standardised, lexical: Standardised, *, weight: float = DENSE_WEIGHT) -> Fused:
+    """Fuse two standardised rankings by the weighted mean of their z-scores, best first."""
+    ids, inverse = np.unique(np.concatenate([dense.ids, lexical.ids]), return_inverse=True)
+    n_dense = len(dense.ids)
+    dense_part = np.full(len(ids), dense.floor)
+    lexical_part = np.full(len(ids), lexical.floor)
+    raw_dense = np.full(len(ids), np.nan)
+    raw_lexical = np.full(len(ids), np.nan)
+    dense_part[inverse[:n_dense]] = dense.z
+    raw_dense[inverse[:n_dense]] = dense.raw
+    lexical_part[inverse[n_dense:]] = lexical.z
+    raw_lexical[inverse[n_dense:]] = lexical.raw
+    fused = weight * dense_part + (1.0 - weight) * lexical_part
+    order = np.lexsort((ids, -fused))
+    return Fused(ids=ids[order], scores=fused[order], dense=raw_dense[order], lexical=raw_lexical[order])
+
+
 def fuse_scores(
     dense_ids: np.ndarray,
     dense_scores: np.ndarray,
@@ -45,26 +81,8 @@ def fuse_scores(
     weight: float = DENSE_WEIGHT,
 ) -> Fused:
     """Fuse two rankings by the weighted mean of their z-scores; `candidates` limits the lexical ids fused."""
-    z_dense = standardised(dense_scores)
-    z_lexical = standardised(lexical_scores)
-    dense_floor = float(z_dense.min()) if len(z_dense) else 0.0
-    lexical_floor = float(z_lexical.min()) if len(z_lexical) else 0.0
-    if candidates is not None:
-        lexical_ids, lexical_scores = lexical_ids[candidates], lexical_scores[candidates]
-        z_lexical = z_lexical[candidates]
-    ids, inverse = np.unique(np.concatenate([dense_ids, lexical_ids]), return_inverse=True)
-    n_dense = len(dense_ids)
-    dense_part = np.full(len(ids), dense_floor)
-    lexical_part = np.full(len(ids), lexical_floor)
-    raw_dense = np.full(len(ids), np.nan)
-    raw_lexical = np.full(len(ids), np.nan)
-    dense_part[inverse[:n_dense]] = z_dense
-    raw_dense[inverse[:n_dense]] = dense_scores
-    lexical_part[inverse[n_dense:]] = z_lexical
-    raw_lexical[inverse[n_dense:]] = lexical_scores
-    fused = weight * dense_part + (1.0 - weight) * lexical_part
-    order = np.lexsort((ids, -fused))
-    return Fused(ids=ids[order], scores=fused[order], dense=raw_dense[order], lexical=raw_lexical[order])
+    return fuse_standardised(standardise(dense_ids, dense_scores),
+                             standardise(lexical_ids, lexical_scores, candidates), weight=weight)
 
 
 def fuse(dense: dict[int, float], lexical: dict[int, float], *, k: int = RRF_K) -> dict[int, float]:

@@ -5,6 +5,8 @@ the next request in every process, so this index takes adds and removals in plac
 Per-document arrays grow by doubling; postings live in numpy arrays (int32 rows, float32 frequencies), and
 postings added since are kept in short lists that are moved into the arrays when the term is next queried
 (and every few thousand documents of a bulk load), so a query touches only the postings of its own terms.
+A common term's per-posting BM25 weights are kept until the index next changes, so a query over a long
+posting list is one gather-and-add.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from bm25s.stopwords import STOPWORDS_EN
 _TOKEN = re.compile(r"[a-z0-9]+")
 _STOPWORDS = frozenset(STOPWORDS_EN)
 COMPACT_EVERY = 5000
+CACHE_WEIGHTS_FROM = 1024  # postings; shorter lists are cheap to score afresh and would only fill memory
 
 
 class Tokenizer:
@@ -68,6 +71,9 @@ class LexicalIndex:
         self._frozen: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # postings as arrays (int32 rows, freqs)
         self._postings: dict[str, tuple[list[int], list[int]]] = {}  # added since, not yet in the arrays
         self._total_length = 0
+        self._version = 0  # advanced by every add and removal
+        self._weights: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # a common term's BM25 weights per posting
+        self._weights_version = 0
         self._lock = threading.RLock()
 
     def __len__(self) -> int:
@@ -81,6 +87,7 @@ class LexicalIndex:
         """Index documents, each replacing any earlier version with its id."""
         postings = self._postings
         with self._lock:
+            self._version += 1
             for number, (doc_id, text) in enumerate(documents, start=1):
                 tokens = self.tokenize(text)
                 if doc_id in self._row_of:
@@ -113,6 +120,7 @@ class LexicalIndex:
         with self._lock:
             row = self._row_of.pop(doc_id, None)
             if row is not None:
+                self._version += 1
                 self._alive.data[row] = False
                 self._total_length -= int(self._lengths.data[row])
 
@@ -127,20 +135,28 @@ class LexicalIndex:
             lengths, alive, doc_ids = self._lengths.view, self._alive.view, self._doc_ids.view
             average = self._total_length / n_docs
             total: np.ndarray | None = None
+            if self._weights_version != self._version:
+                self._weights.clear()
+                self._weights_version = self._version
             for term in terms:
-                posting = self._posting(term)
-                if posting is None:
-                    continue
-                rows, freqs = posting
-                live = alive[rows]
-                df = int(live.sum())
-                if df == 0:
-                    continue
+                weighted = self._weights.get(term)
+                if weighted is None:
+                    posting = self._posting(term)
+                    if posting is None:
+                        continue
+                    rows, freqs = posting
+                    live = alive[rows]
+                    df = int(live.sum())
+                    if df == 0:
+                        continue
+                    idf = np.float32(np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5)))
+                    norm = self.k1 * (1.0 - self.b + self.b * lengths[rows] / average)
+                    weighted = rows, live * (idf * freqs * (self.k1 + 1.0) / (freqs + norm))
+                    if len(rows) >= CACHE_WEIGHTS_FROM:
+                        self._weights[term] = weighted
                 if total is None:
                     total = np.zeros(len(doc_ids), dtype=np.float32)
-                idf = np.float32(np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5)))
-                norm = self.k1 * (1.0 - self.b + self.b * lengths[rows] / average)
-                total[rows] += live * (idf * freqs * (self.k1 + 1.0) / (freqs + norm))
+                total[weighted[0]] += weighted[1]
             if total is None:
                 return empty
             hit_rows = np.flatnonzero(total)

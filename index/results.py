@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 
 from index.search import SearchService
 from kb.models import Practice, State
-from kb.queries import Filters, tags_by_practice
+from kb.queries import Filters
 from kb.schemas import PracticeSummaryPublic, SearchResponse, practice_summary
 from kb.viewer import Viewer
 
@@ -25,7 +25,7 @@ def search_response(
     result = service.search(session, viewer, query, filters, limit=limit, offset=offset)
     ids = [hit.practice_id for hit in result.hits]
     practices = {p.id: p for p in session.exec(select(Practice).where(Practice.id.in_(ids)))} if ids else {}  # type: ignore[union-attr]
-    tags = tags_by_practice(session, ids)
+    tags = service.catalogue.tags_of(ids)  # as the facets counted them
     names = dict(session.exec(select(State.code, State.name)).all())
     results: list[PracticeSummaryPublic] = []
     for hit in result.hits:

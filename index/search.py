@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from sqlmodel import Session
 
 from index.catalogue import Catalogue
 from index.embedder import Embedder
-from index.fusion import fuse_scores
+from index.fusion import Standardised, fuse_standardised, standardise
 from kb.queries import Filters, visible_rows
 from kb.viewer import Viewer
 from kb.vocabulary import Vocabulary
@@ -35,6 +38,23 @@ class SearchResult:
 
 
 @dataclass(frozen=True)
+class Ranking:
+    """Matches best first as parallel arrays; only the page shown becomes objects."""
+
+    ids: np.ndarray
+    scores: np.ndarray
+    passages: np.ndarray  # each match's best passage id, -1 when the dense ranking did not reach it
+    dense: np.ndarray  # raw similarity, NaN when absent from the dense ranking
+    lexical: np.ndarray  # raw BM25 score, NaN when absent from the lexical ranking
+
+    @classmethod
+    def empty(cls) -> Ranking:
+        nothing = np.zeros(0)
+        return cls(ids=np.zeros(0, dtype=np.int64), scores=nothing, passages=np.zeros(0, dtype=np.int64),
+                   dense=nothing, lexical=nothing)
+
+
+@dataclass(frozen=True)
 class VisibleSet:
     """The practices one kind of viewer may see under some filters, at one change sequence."""
 
@@ -45,11 +65,37 @@ class VisibleSet:
     host_shown_ids: np.ndarray | None = None
 
     def allows(self, practice_ids: np.ndarray) -> np.ndarray:
-        """Return a mask of which of the practice ids are in this (sorted) visible set."""
-        if len(self.ids) == 0:
-            return np.zeros(len(practice_ids), dtype=bool)
-        where = np.searchsorted(self.ids, practice_ids).clip(max=len(self.ids) - 1)
-        return self.ids[where] == practice_ids
+        """Return a mask of which of the practice ids are in this visible set."""
+        return _members(self._visible_mask, practice_ids)
+
+    def shows_host(self, practice_ids: np.ndarray) -> np.ndarray:
+        """Return a mask of which of the practice ids this viewer may see the host of."""
+        return _members(self._shown_mask, practice_ids)
+
+    @cached_property
+    def _visible_mask(self) -> np.ndarray:
+        return _mask_of(self.ids)
+
+    @cached_property
+    def _shown_mask(self) -> np.ndarray:
+        shown = self.host_shown_ids
+        return _mask_of(np.fromiter(self.host_shown, dtype=np.int64) if shown is None else shown)
+
+
+def _mask_of(ids: np.ndarray) -> np.ndarray:
+    """Return a boolean array indexed by id, true for the given ids (database ids are small and dense)."""
+    mask = np.zeros(int(ids.max()) + 1 if len(ids) else 0, dtype=bool)
+    mask[ids] = True
+    return mask
+
+
+def _members(mask: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Look ids up in a mask made by `_mask_of`; ids outside it are not members."""
+    ids = np.asarray(ids, dtype=np.int64)
+    inside = (ids >= 0) & (ids < len(mask))
+    found = np.zeros(len(ids), dtype=bool)
+    found[inside] = mask[ids[inside]]
+    return found
 
 
 class SearchService:
@@ -71,6 +117,7 @@ class SearchService:
         self.min_similarity = min_similarity
         self.candidates = candidates
         self.lexical_floor = lexical_floor
+        self._scanner = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2), thread_name_prefix="kb-scan")
         self._visible_cache: OrderedDict[tuple[object, ...], VisibleSet] = OrderedDict()
         self._cache_lock = threading.Lock()
 
@@ -126,29 +173,32 @@ class SearchService:
         filters = filters or Filters()
         visible = self.visible_set(session, viewer, filters)
         query = query.strip()
-        ranked = self._rank(query, visible, match_floor=match_floor) if query else self._browse_order(visible.ids)
-        total = len(ranked)
-        page = ranked[offset : offset + limit]
-        texts = self.catalogue.passage_texts(session, [passage for _, _, passage, _, _ in page])
+        ranking = self.rank(query, visible, match_floor=match_floor) if query else self._browse_order(visible.ids)
+        page = slice(offset, offset + limit)
+        texts = self.catalogue.passage_texts(session, ranking.passages[page].tolist())
         hits = [
             Hit(practice_id=pid, score=score, host_shown=pid in visible.host_shown, passage=texts.get(passage, ""),
-                dense=dense, lexical=lexical)
-            for pid, score, passage, dense, lexical in page
+                dense=_number(dense), lexical=_number(lexical))
+            for pid, score, passage, dense, lexical in zip(
+                ranking.ids[page].tolist(), ranking.scores[page].tolist(), ranking.passages[page].tolist(),
+                ranking.dense[page].tolist(), ranking.lexical[page].tolist(), strict=True)
         ]
-        facets = self._facets(np.fromiter((r[0] for r in ranked), dtype=np.int64, count=total), visible) \
-            if with_facets else {}
-        return SearchResult(total=total, hits=hits, facets=facets)
+        facets = self._facets(ranking.ids, visible) if with_facets else {}
+        return SearchResult(total=len(ranking.ids), hits=hits, facets=facets)
 
-    def _browse_order(self, ids: np.ndarray) -> list[tuple[int, float, int, float | None, float | None]]:
-        facts = self.catalogue.facts
-        ordered = sorted(ids.tolist(), key=lambda pid: (-(facts[pid].year if pid in facts else 0), pid))
-        return [(pid, 0.0, -1, None, None) for pid in ordered]
+    def _browse_order(self, ids: np.ndarray) -> Ranking:
+        """Without a query: newest source first, then by id."""
+        years = self.catalogue.facet_table().years_of(ids)
+        order = np.lexsort((ids, -years))
+        nothing = np.full(len(ids), np.nan)
+        return Ranking(ids=ids[order], scores=np.zeros(len(ids)), passages=np.full(len(ids), -1, dtype=np.int64),
+                       dense=nothing, lexical=nothing)
 
     def dense_scores(self, query: str, ids: np.ndarray, k: int) -> tuple[dict[int, float], dict[int, int]]:
         """Return each practice's best passage similarity among the allowed ids, and that passage."""
         allowed = np.sort(np.asarray(ids, dtype=np.int64))
         visible = VisibleSet(ids=allowed, host_shown=frozenset(), passages=self.catalogue.allowed_passages(allowed))
-        pids, scores, passages = self._dense(query, visible, k)
+        pids, scores, passages = self._dense(self.embedder.encode_query(query), visible, k)
         return (dict(zip(pids.tolist(), scores.tolist(), strict=True)),
                 dict(zip(pids.tolist(), passages.tolist(), strict=True)))
 
@@ -156,9 +206,8 @@ class SearchService:
         """Return BM25 scores of the allowed practices that contain a query term."""
         return self.catalogue.lexical.scores(query, ids)
 
-    def _dense(self, query: str, visible: VisibleSet, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _dense(self, vector: np.ndarray, visible: VisibleSet, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Return (practice ids, best passage similarity, that passage) of the visible practices, best first."""
-        vector = self.embedder.encode_query(query)
         allowed = None if visible.everything else visible.passages
         if allowed is None and not visible.everything:
             allowed = self.catalogue.allowed_passages(visible.ids)
@@ -170,26 +219,37 @@ class SearchService:
         first.sort()
         return owners[first], scores[first].astype(np.float64), passage_ids[first]
 
-    def _rank(
-        self, query: str, visible: VisibleSet, *, match_floor: bool = True
-    ) -> list[tuple[int, float, int, float | None, float | None]]:
-        """Return (practice, fused score, best passage id or -1, dense, lexical) of the matches, best first."""
+    def _dense_standardised(
+        self, vector: np.ndarray, visible: VisibleSet
+    ) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], Standardised]:
+        """Return the dense ranking of the candidates and its standardised scores (run on the scan thread)."""
+        dense = self._dense(vector, visible, self.candidates)
+        return dense, standardise(dense[0], dense[1])
+
+    def rank(self, query: str, visible: VisibleSet, *, match_floor: bool = True) -> Ranking:
+        """Rank the visible practices for a query: fused dense and lexical scores of the matches, best first.
+
+        The vector scan runs on a worker thread while this one scores BM25 (FAISS and numpy release the
+        interpreter lock), so a search costs about the embedding plus the longer of the two, not the sum.
+        """
         if len(visible.ids) == 0:
-            return []
-        dense_ids, dense, best_passage = self._dense(query, visible, self.candidates)
-        lexical_ids, lexical = self.catalogue.lexical.score_arrays(query, None if visible.everything else visible.ids)
-        top_lexical = float(lexical.max()) if len(lexical) else 0.0
-        lexical_match = lexical >= self.lexical_floor * top_lexical if top_lexical > 0 else lexical > np.inf
-        chosen = _top(lexical, self.candidates)
-        if match_floor:
-            chosen = np.union1d(chosen, np.flatnonzero(lexical_match))
-        fused = fuse_scores(dense_ids, dense, lexical_ids, lexical, candidates=chosen)
+            return Ranking.empty()
+        vector = self.embedder.encode_query(query)
+        scan = self._scanner.submit(self._dense_standardised, vector, visible)
+        try:
+            lexical_ids, lexical = self.catalogue.lexical.score_arrays(
+                query, None if visible.everything else visible.ids)
+            top_lexical = float(lexical.max()) if len(lexical) else 0.0
+            lexical_floor = self.lexical_floor * top_lexical if top_lexical > 0 else np.inf
+            chosen = _candidates(lexical, self.candidates, lexical_floor if match_floor else np.inf)
+            lexical_side = standardise(lexical_ids, lexical, chosen)
+        finally:
+            (dense_ids, _, best_passage), dense_side = scan.result()
+        fused = fuse_standardised(dense_side, lexical_side)
         matched = np.ones(len(fused.ids), dtype=bool)
         if match_floor:
             with np.errstate(invalid="ignore"):
-                matched = (fused.dense >= self.min_similarity) | (
-                    (top_lexical > 0) & (fused.lexical >= self.lexical_floor * top_lexical)
-                )
+                matched = (fused.dense >= self.min_similarity) | (fused.lexical >= lexical_floor)
         ids = fused.ids[matched]
         order = np.argsort(dense_ids)  # the best passage of each fused id, by a sorted lookup
         where = np.searchsorted(dense_ids, ids, sorter=order).clip(max=max(len(dense_ids) - 1, 0))
@@ -197,19 +257,11 @@ class SearchService:
         if len(dense_ids):
             found = dense_ids[order[where]] == ids
             passages[found] = best_passage[order[where[found]]]
-        return [
-            (pid, score, passage, None if d != d else d, None if lex != lex else lex)
-            for pid, score, passage, d, lex in zip(ids.tolist(), fused.scores[matched].tolist(), passages.tolist(),
-                                                   fused.dense[matched].tolist(), fused.lexical[matched].tolist(),
-                                                   strict=True)
-        ]
+        return Ranking(ids=ids, scores=fused.scores[matched], passages=passages, dense=fused.dense[matched],
+                       lexical=fused.lexical[matched])
 
     def _facets(self, ids: np.ndarray, visible: VisibleSet) -> dict[str, dict[str, int]]:
-        shown_ids = visible.host_shown_ids
-        if shown_ids is None:
-            shown_ids = np.asarray(sorted(visible.host_shown), dtype=np.int64)
-        shown = VisibleSet(ids=shown_ids, host_shown=frozenset()).allows(ids)
-        return self.catalogue.facet_table().counts(ids, shown)
+        return self.catalogue.facet_table().counts(ids, visible.shows_host(ids))
 
     def related(self, session: Session, viewer: Viewer, practice_id: int, *, limit: int = 5) -> list[Hit]:
         """Return the nearest practices the viewer may see, by the practice's own passages."""
@@ -231,8 +283,19 @@ class SearchService:
         ]
 
 
-def _top(scores: np.ndarray, k: int) -> np.ndarray:
-    """Return the positions of the k highest scores (in no particular order)."""
+def _candidates(scores: np.ndarray, k: int, floor: float) -> np.ndarray:
+    """Return the positions of the k highest scores together with every score at or above the floor.
+
+    When k or more scores reach the floor, the k highest are among them and no partial sort is needed.
+    """
     if len(scores) <= k:
         return np.arange(len(scores))
-    return np.argpartition(-scores, k)[:k]
+    reaching = np.flatnonzero(scores >= floor)
+    if len(reaching) >= k:
+        return reaching
+    return np.argpartition(-scores, k)[:k]  # fewer than k reach the floor: they are all in the top k
+
+
+def _number(value: float) -> float | None:
+    """Return a score, or None for NaN (absent from that ranking)."""
+    return None if value != value else value

@@ -47,3 +47,24 @@ def test_the_index_grows_past_its_first_capacity():
         index.add(doc_id, f"entry number{doc_id} shared")
     assert set(index.scores("number2999")) == {2999}
     assert len(index.scores("shared")) == 3000
+
+
+def test_cached_weights_of_a_common_term_follow_every_edit():
+    """A common term's weights are kept between queries; any add or removal must make them stale."""
+    rng = np.random.default_rng(3)
+    words = ["reactor", "guard", "badge", "drill", "fence", "audit"]
+    texts = {d: "common " + " ".join(rng.choice(words, size=int(rng.integers(1, 6)))) for d in range(2000)}
+    index = LexicalIndex()
+    index.add_many(texts.items())
+    before = index.scores("common guard")  # "common" has 2,000 postings: its weights are now cached
+    for d in range(0, 2000, 7):
+        index.remove(d)
+        del texts[d]
+    for d in range(2000, 2100):
+        texts[d] = "common common guard"
+        index.add(d, texts[d])
+    after = index.scores("common guard")
+    fresh = LexicalIndex()
+    fresh.add_many(texts.items())
+    assert after == fresh.scores("common guard")  # bit-identical to an index built from the final texts
+    assert after != {d: s for d, s in before.items() if d in texts}
