@@ -72,11 +72,15 @@ def issue_token(session: Session, *, user: User, label: str = "", days: int | No
 
 def user_for_token(session: Session, token: str) -> User | None:
     """Return the active user a valid, unrevoked, unexpired token belongs to."""
-    row = session.exec(select(ApiToken).where(ApiToken.token_hash == token_digest(token))).first()
-    if row is None or row.revoked_at is not None or (row.expires_at is not None and row.expires_at < utcnow()):
+    found = session.exec(
+        select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(ApiToken.token_hash == token_digest(token))  # type: ignore[arg-type]
+    ).first()
+    if found is None:
         return None
-    user = session.get(User, row.user_id)
-    return user if user is not None and user.is_active else None
+    row, user = found
+    if row.revoked_at is not None or (row.expires_at is not None and row.expires_at < utcnow()):
+        return None
+    return user if user.is_active else None
 
 
 def revoke_tokens(session: Session, *, user: User, actor: str) -> int:

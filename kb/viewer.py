@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, select
+from sqlmodel import Session, select, union_all
 
 from kb.models import SECRETARIAT_ROLES, Role, StateNetwork, User, UserNetwork
 
@@ -44,16 +44,13 @@ def viewer_for(session: Session, user: User | None) -> Viewer:
     """Build the viewer for a user from the database as it is now (public when there is no user)."""
     if user is None or not user.is_active or user.id is None:
         return PUBLIC
-    direct = session.exec(select(UserNetwork.network_id).where(UserNetwork.user_id == user.id)).all()
-    through_state: list[int] = []
-    if user.state_code:
-        through_state = list(
-            session.exec(select(StateNetwork.network_id).where(StateNetwork.state_code == user.state_code))
-        )
+    direct = select(UserNetwork.network_id).where(UserNetwork.user_id == user.id)
+    through_state = select(StateNetwork.network_id).where(StateNetwork.state_code == user.state_code)
+    networks = session.scalars(union_all(direct, through_state) if user.state_code else direct).all()
     return Viewer(
         user_id=user.id,
         username=user.username,
         role=Role(user.role),
         state_code=user.state_code,
-        network_ids=frozenset(direct) | frozenset(through_state),
+        network_ids=frozenset(int(n) for n in networks),
     )

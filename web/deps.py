@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -15,15 +16,22 @@ from kb.models import User
 from kb.viewer import Viewer, viewer_for
 
 
-def get_session(request: Request) -> Iterator[Session]:
+@contextmanager
+def request_session(request: Request) -> Iterator[Session]:
+    """Open a database session for this request."""
     with Session(request.app.state.engine, expire_on_commit=False) as session:
+        yield session
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with request_session(request) as session:
         yield session
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:  # async: no worker-thread hand-off for a lookup
     return request.app.state.settings
 
 
@@ -54,7 +62,7 @@ def get_viewer(session: SessionDep, user: CurrentUser) -> Viewer:
 ViewerDep = Annotated[Viewer, Depends(get_viewer)]
 
 
-def get_search(request: Request) -> SearchService:
+async def get_search(request: Request) -> SearchService:  # async: no worker-thread hand-off for a lookup
     return request.app.state.search
 
 
