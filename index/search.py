@@ -19,6 +19,9 @@ from kb.queries import Filters, visible_rows
 from kb.viewer import Viewer
 from kb.vocabulary import Vocabulary
 
+_SCANS = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2), thread_name_prefix="kb-scan")
+"""The process's vector scans run here, beside the BM25 scoring of the request thread (one pool: cores are shared)."""
+
 
 @dataclass
 class Hit:
@@ -117,7 +120,6 @@ class SearchService:
         self.min_similarity = min_similarity
         self.candidates = candidates
         self.lexical_floor = lexical_floor
-        self._scanner = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2), thread_name_prefix="kb-scan")
         self._visible_cache: OrderedDict[tuple[object, ...], VisibleSet] = OrderedDict()
         self._cache_lock = threading.Lock()
 
@@ -235,7 +237,7 @@ class SearchService:
         if len(visible.ids) == 0:
             return Ranking.empty()
         vector = self.embedder.encode_query(query)
-        scan = self._scanner.submit(self._dense_standardised, vector, visible)
+        scan = _SCANS.submit(self._dense_standardised, vector, visible)
         try:
             lexical_ids, lexical = self.catalogue.lexical.score_arrays(
                 query, None if visible.everything else visible.ids)
