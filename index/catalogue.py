@@ -22,7 +22,7 @@ from index.facets import TAG_FIELDS, FacetTable
 from index.lexical import LexicalIndex
 from index.vectors import VectorIndex, load_vector_index, new_vector_index
 from kb.audit import current_change_seq
-from kb.models import ChangeLog, Passage, Practice, PracticeTag
+from kb.models import ChangeLog, Passage, Practice, PracticeTag, State
 
 log = logging.getLogger("kb.index")
 
@@ -75,6 +75,7 @@ class Catalogue:
         self.facts: dict[int, PracticeFacts] = {}
         self.passages_of: dict[int, np.ndarray] = {}
         self.passage_owner: dict[int, int] = {}
+        self.state_words: frozenset[str] = frozenset()
         self._lock = threading.RLock()
         self._dirty = False
         self._arrays_key: tuple[int, int] | None = None
@@ -90,6 +91,7 @@ class Catalogue:
         """Load from the saved index when it is current and made by this model; otherwise rebuild."""
         with self._lock:
             self.seq = current_change_seq(session)
+            self._load_state_words(session)
             self._load_practices(session)
             reason = self._try_saved_vectors()
             if reason is not None:
@@ -117,6 +119,13 @@ class Catalogue:
             return "saved index does not match the stored passages"
         self.vectors = vectors
         return None
+
+    def _load_state_words(self, session: Session) -> None:
+        """Remember the BM25 terms of every state's name and code (see `SearchService.rank`)."""
+        words: set[str] = set()
+        for code, name in session.exec(select(State.code, State.name)):
+            words.update(self.lexical.tokenize(f"{code} {name}"))
+        self.state_words = frozenset(words)
 
     def _load_practices(self, session: Session) -> None:
         self.facts.clear()
@@ -197,11 +206,15 @@ class Catalogue:
         with self._lock:
             if newest == self.seq:
                 return newest
-            changed = session.exec(
-                select(ChangeLog.object_id).where(
-                    ChangeLog.seq > self.seq, ChangeLog.seq <= newest, ChangeLog.object_type == "practice"
+            changes = session.exec(
+                select(ChangeLog.object_type, ChangeLog.object_id).where(
+                    ChangeLog.seq > self.seq, ChangeLog.seq <= newest,
+                    ChangeLog.object_type.in_(("practice", "state")),  # type: ignore[attr-defined]
                 )
             ).all()
+            if any(kind == "state" for kind, _ in changes):
+                self._load_state_words(session)
+            changed = [object_id for kind, object_id in changes if kind == "practice"]
             for external_id in dict.fromkeys(changed):
                 self._refresh_practice(session, external_id)
             self.seq = newest

@@ -228,19 +228,61 @@ class SearchService:
         dense = self._dense(vector, visible, self.candidates)
         return dense, standardise(dense[0], dense[1])
 
+    def _split_by_host(self, visible: VisibleSet) -> tuple[VisibleSet, VisibleSet] | None:
+        """Split the visible set by whether the viewer may see the host; None when every host is shown."""
+        shown = visible.shows_host(visible.ids)
+        if shown.all():
+            return None
+        parts = []
+        for ids in (visible.ids[shown], visible.ids[~shown]):
+            parts.append(VisibleSet(ids=ids, host_shown=visible.host_shown, host_shown_ids=visible.host_shown_ids,
+                                    passages=self.catalogue.allowed_passages(ids)))
+        return parts[0], parts[1]
+
+    def _without_words(self, query: str, terms: set[str]) -> str:
+        """Return the query without the words that contain any of these (tokenized) terms."""
+        tokenize = self.catalogue.lexical.tokenize
+        return " ".join(word for word in query.split() if not terms.intersection(tokenize(word)))
+
+    def _dense_split(
+        self, vector: np.ndarray, shown: VisibleSet, plain_vector: np.ndarray | None, hidden: VisibleSet
+    ) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], Standardised]:
+        """Rank shown-host practices by the query and hidden-host ones by the query without state names."""
+        nothing = (np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=np.int64))
+        first = self._dense(vector, shown, self.candidates)
+        second = self._dense(plain_vector, hidden, self.candidates) if plain_vector is not None else nothing
+        ids, scores, passages = (np.concatenate(pair) for pair in zip(first, second, strict=True))
+        order = np.argsort(-scores, kind="stable")[: self.candidates]
+        return (ids[order], scores[order], passages[order]), standardise(ids[order], scores[order])
+
     def rank(self, query: str, visible: VisibleSet, *, match_floor: bool = True) -> Ranking:
         """Rank the visible practices for a query: fused dense and lexical scores of the matches, best first.
 
         The vector scan runs on a worker thread while this one scores BM25 (FAISS and numpy release the
         interpreter lock), so a search costs about the embedding plus the longer of the two, not the sum.
+        Words naming a state count only for practices whose host the viewer may see: the others are ranked
+        by the query without them, so a host's name in an anonymous entry cannot find it.
         """
         if len(visible.ids) == 0:
             return Ranking.empty()
         vector = self.embedder.encode_query(query)
-        scan = _SCANS.submit(self._dense_standardised, vector, visible)
+        named = self.catalogue.state_words.intersection(self.catalogue.lexical.tokenize(query))
+        split = self._split_by_host(visible) if named else None
+        plain = self._without_words(query, named) if split else query  # "Aldoria's" goes whole, "s" and all
+        if split is None:
+            scan = _SCANS.submit(self._dense_standardised, vector, visible)
+        else:
+            plain_vector = self.embedder.encode_query(plain) if plain else None
+            scan = _SCANS.submit(self._dense_split, vector, split[0], plain_vector, split[1])
         try:
-            lexical_ids, lexical = self.catalogue.lexical.score_arrays(
-                query, None if visible.everything else visible.ids)
+            if split is None:
+                lexical_ids, lexical = self.catalogue.lexical.score_arrays(
+                    query, None if visible.everything else visible.ids)
+            else:
+                shown_ids, shown_scores = self.catalogue.lexical.score_arrays(query, split[0].ids)
+                hidden_ids, hidden_scores = self.catalogue.lexical.score_arrays(plain, split[1].ids)
+                lexical_ids = np.concatenate([shown_ids, hidden_ids])
+                lexical = np.concatenate([shown_scores, hidden_scores])
             top_lexical = float(lexical.max()) if len(lexical) else 0.0
             lexical_floor = self.lexical_floor * top_lexical if top_lexical > 0 else np.inf
             chosen = _candidates(lexical, self.candidates, lexical_floor if match_floor else np.inf)
