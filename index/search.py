@@ -221,13 +221,6 @@ class SearchService:
         first.sort()
         return owners[first], scores[first].astype(np.float64), passage_ids[first]
 
-    def _dense_standardised(
-        self, vector: np.ndarray, visible: VisibleSet
-    ) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], Standardised]:
-        """Return the dense ranking of the candidates and its standardised scores (run on the scan thread)."""
-        dense = self._dense(vector, visible, self.candidates)
-        return dense, standardise(dense[0], dense[1])
-
     def _split_by_host(self, visible: VisibleSet) -> tuple[VisibleSet, VisibleSet] | None:
         """Split the visible set by whether the viewer may see the host; None when every host is shown."""
         shown = visible.shows_host(visible.ids)
@@ -244,16 +237,30 @@ class SearchService:
         tokenize = self.catalogue.lexical.tokenize
         return " ".join(word for word in query.split() if not terms.intersection(tokenize(word)))
 
-    def _dense_split(
-        self, vector: np.ndarray, shown: VisibleSet, plain_vector: np.ndarray | None, hidden: VisibleSet
+    def _parts(self, query: str, visible: VisibleSet) -> list[tuple[str, VisibleSet]]:
+        """Return which practices to rank by which text.
+
+        Normally the whole visible set by the query. When the query names a state and the viewer has hidden
+        hosts in view: shown-host practices by the query, hidden-host ones by the query without the words
+        naming a state ("Aldoria's" goes whole, "s" and all).
+        """
+        named = self.catalogue.state_words.intersection(self.catalogue.lexical.tokenize(query))
+        split = self._split_by_host(visible) if named else None
+        if split is None:
+            return [(query, visible)]
+        return [(query, split[0]), (self._without_words(query, named), split[1])]
+
+    def _dense_ranking(
+        self, parts: list[tuple[np.ndarray, VisibleSet]]
     ) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], Standardised]:
-        """Rank shown-host practices by the query and hidden-host ones by the query without state names."""
-        nothing = (np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=np.int64))
-        first = self._dense(vector, shown, self.candidates)
-        second = self._dense(plain_vector, hidden, self.candidates) if plain_vector is not None else nothing
-        ids, scores, passages = (np.concatenate(pair) for pair in zip(first, second, strict=True))
-        order = np.argsort(-scores, kind="stable")[: self.candidates]
-        return (ids[order], scores[order], passages[order]), standardise(ids[order], scores[order])
+        """Scan each part with its vector, merge best first and standardise (run on the scan thread)."""
+        ranked = [self._dense(vector, part, self.candidates) for vector, part in parts]
+        ids, scores, passages = ranked[0]
+        if len(ranked) > 1:
+            ids, scores, passages = (np.concatenate(column) for column in zip(*ranked, strict=True))
+            order = np.argsort(-scores, kind="stable")[: self.candidates]
+            ids, scores, passages = ids[order], scores[order], passages[order]
+        return (ids, scores, passages), standardise(ids, scores)
 
     def rank(self, query: str, visible: VisibleSet, *, match_floor: bool = True) -> Ranking:
         """Rank the visible practices for a query: fused dense and lexical scores of the matches, best first.
@@ -265,24 +272,15 @@ class SearchService:
         """
         if len(visible.ids) == 0:
             return Ranking.empty()
-        vector = self.embedder.encode_query(query)
-        named = self.catalogue.state_words.intersection(self.catalogue.lexical.tokenize(query))
-        split = self._split_by_host(visible) if named else None
-        plain = self._without_words(query, named) if split else query  # "Aldoria's" goes whole, "s" and all
-        if split is None:
-            scan = _SCANS.submit(self._dense_standardised, vector, visible)
-        else:
-            plain_vector = self.embedder.encode_query(plain) if plain else None
-            scan = _SCANS.submit(self._dense_split, vector, split[0], plain_vector, split[1])
+        parts = self._parts(query, visible)
+        scan = _SCANS.submit(self._dense_ranking,
+                             [(self.embedder.encode_query(text), part) for text, part in parts if text])
         try:
-            if split is None:
-                lexical_ids, lexical = self.catalogue.lexical.score_arrays(
-                    query, None if visible.everything else visible.ids)
-            else:
-                shown_ids, shown_scores = self.catalogue.lexical.score_arrays(query, split[0].ids)
-                hidden_ids, hidden_scores = self.catalogue.lexical.score_arrays(plain, split[1].ids)
-                lexical_ids = np.concatenate([shown_ids, hidden_ids])
-                lexical = np.concatenate([shown_scores, hidden_scores])
+            scored = [self.catalogue.lexical.score_arrays(text, None if part.everything else part.ids)
+                      for text, part in parts]
+            lexical_ids, lexical = scored[0]
+            if len(scored) > 1:
+                lexical_ids, lexical = (np.concatenate(column) for column in zip(*scored, strict=True))
             top_lexical = float(lexical.max()) if len(lexical) else 0.0
             lexical_floor = self.lexical_floor * top_lexical if top_lexical > 0 else np.inf
             chosen = _candidates(lexical, self.candidates, lexical_floor if match_floor else np.inf)

@@ -54,10 +54,11 @@ def tags_of(session: Session, practice_id: int) -> dict[str, list[str]]:
     rows = session.exec(
         select(PracticeTag.vocabulary, PracticeTag.term).where(PracticeTag.practice_id == practice_id)
     ).all()
-    return _tags_by_vocabulary(rows)
+    return tags_by_vocabulary(rows)
 
 
-def _tags_by_vocabulary(rows: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+def tags_by_vocabulary(rows: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """Group (vocabulary, term) rows into sorted term lists, one per tag vocabulary."""
     tags: dict[str, list[str]] = {name: [] for name in TAG_VOCABULARIES}
     for vocabulary, term in rows:
         tags.setdefault(vocabulary, []).append(term)
@@ -152,7 +153,7 @@ def _copy_record(practice: Practice, record: PracticeRecord, digest: str) -> Non
 
 def _stored_tags(tags: dict[str, list[str]]) -> dict[str, list[str]]:
     """Return the tags as `tags_of` reads them back after `set_tags` stored them."""
-    return _tags_by_vocabulary((vocabulary, term) for vocabulary, terms in tags.items() for term in set(terms))
+    return tags_by_vocabulary((vocabulary, term) for vocabulary, terms in tags.items() for term in set(terms))
 
 
 def set_tags(session: Session, *, practice_id: int, tags: dict[str, list[str]]) -> None:

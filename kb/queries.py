@@ -8,6 +8,7 @@ from sqlalchemy import case, exists
 from sqlmodel import Session, select
 
 from kb.models import Practice, PracticeTag
+from kb.practices import tags_by_vocabulary
 from kb.viewer import Viewer
 from kb.visibility import host_shown_to, visible_to
 from kb.vocabulary import Vocabulary
@@ -104,15 +105,12 @@ def find_visible(session: Session, viewer: Viewer, *, external_id: str) -> tuple
 
 def tags_by_practice(session: Session, practice_ids: list[int]) -> dict[int, dict[str, list[str]]]:
     """Return the tags of several practices by vocabulary, each list sorted (as `kb.practices.tags_of`)."""
-    tags: dict[int, dict[str, list[str]]] = {
-        pid: {"domain": [], "sector": [], "topic": []} for pid in practice_ids
-    }
+    rows: dict[int, list[tuple[str, str]]] = {pid: [] for pid in practice_ids}
     for start in range(0, len(practice_ids), 500):
         chunk = practice_ids[start : start + 500]
-        rows = session.exec(
+        for practice_id, vocabulary, term in session.exec(
             select(PracticeTag.practice_id, PracticeTag.vocabulary, PracticeTag.term)
             .where(PracticeTag.practice_id.in_(chunk))  # type: ignore[attr-defined]
-        )
-        for practice_id, vocabulary, term in rows:
-            tags[practice_id].setdefault(vocabulary, []).append(term)
-    return {pid: {name: sorted(terms) for name, terms in by_name.items()} for pid, by_name in tags.items()}
+        ):
+            rows[practice_id].append((vocabulary, term))
+    return {pid: tags_by_vocabulary(found) for pid, found in rows.items()}
