@@ -59,6 +59,10 @@ def test_public_visitor_describes_a_problem_and_sees_only_public_practices(
     screenshot(page, "02-search-results-public")
     page.reload()
     assert result_ids(page) == found, "reloading the URL reproduces the search"
+    box = page.get_by_label("Describe your problem")
+    expect(box).to_have_value(DOOR_PROBLEM)
+    colours = box.evaluate("e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]")
+    assert colours[0] != colours[1], "the problem typed into the search box must be readable"
 
 
 def test_network_member_finds_a_network_only_practice_and_follows_a_related_one(
