@@ -100,9 +100,9 @@ def build_database(folder: Path, size: int, generator: Generator, base: np.ndarr
     from kb.config import Settings
     from kb.db import make_engine
     from kb.directory import upsert_state
-    from kb.models import Role
+    from kb.models import Role, new_public_id
 
-    settings = Settings(database_url=f"sqlite:///{folder / 'kb.db'}", data_dir=folder / "data")
+    settings = Settings(database_url=f"sqlite:///{folder / 'kb.db'}", data_dir=folder / "data", demo=True)
     engine = make_engine(settings)
     migrate.upgrade(engine)
     with Session(engine) as session, session.begin():
@@ -116,10 +116,12 @@ def build_database(folder: Path, size: int, generator: Generator, base: np.ndarr
     passage_id = 0
     for number in range(1, size + 1):
         p = generator.practice(number)
-        practices.append((number, f"SYN-{number:07d}", "good_practice", p["title"], p["summary"], p["body"], "AA",
-                          "peer_exchange", p["year"], "", "en", "[]", "published", "", "2024-01-01", "2024-01-01"))
+        practices.append((number, new_public_id(), f"SYN-{number:07d}", "good_practice", p["title"], p["summary"],
+                          p["body"], "AA", "peer_exchange", p["year"], "", "en", "[]", "published", "", "2024-01-01",
+                          "2024-01-01"))
         tags += [(number, "domain", "security"), (number, "sector", p["sector"]), (number, "topic", p["topic"])]
-        auths.append((number, number, "public" if p["public"] else "host_only", "named", "bench", "2024-01-01", ""))
+        auths.append((number, number, "public" if p["public"] else "host_only", "named", "bench", "2024-01-01", "",
+                      "2024-01-01", "bench"))
         texts = passage_texts(title=str(p["title"]), summary=str(p["summary"]), body=str(p["body"]),
                               tag_labels=[str(p["sector"]), str(p["topic"])], words=words)
         for position, text in enumerate(texts):
@@ -132,12 +134,12 @@ def build_database(folder: Path, size: int, generator: Generator, base: np.ndarr
     raw = engine.raw_connection()
     cursor = raw.cursor()
     cursor.executemany(
-        "INSERT INTO practice (id, external_id, kind, title, summary, body, host_state_code, source_type, "
+        "INSERT INTO practice (id, public_id, external_id, kind, title, summary, body, host_state_code, source_type, "
         "source_year, source_reference, language, \"references\", status, content_hash, created_at, updated_at) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", practices)
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", practices)
     cursor.executemany("INSERT INTO practice_tag (practice_id, vocabulary, term) VALUES (?,?,?)", tags)
-    cursor.executemany("INSERT INTO authorisation (id, practice_id, scope, attribution, granted_by, granted_at, note) "
-                       "VALUES (?,?,?,?,?,?,?)", auths)
+    cursor.executemany("INSERT INTO authorisation (id, practice_id, scope, attribution, granted_by, granted_at, note, "
+                       "entered_at, entered_via) VALUES (?,?,?,?,?,?,?,?,?)", auths)
     cursor.executemany("INSERT INTO passage (id, practice_id, position, text, model, dim, vector) "
                        "VALUES (?,?,?,?,?,?,?)", passages)
     raw.commit()
@@ -206,7 +208,7 @@ def serve(settings, port: int) -> tuple[subprocess.Popen, float]:  # type: ignor
     import httpx
 
     env = {**os.environ, "KB_DATABASE_URL": settings.database_url, "KB_DATA_DIR": str(settings.data_dir),
-           "KB_LOG_LEVEL": "WARNING"}
+           "KB_LOG_LEVEL": "WARNING", "KB_DEMO": "true"}
     kb = Path(sys.executable).parent / "kb"
     started = time.perf_counter()
     process = subprocess.Popen([str(kb), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env)
@@ -243,6 +245,7 @@ def measure_ingest(embedder, generator: Generator, count: int) -> dict:  # type:
     """Ingest `count` generated records through the real pipeline, beside bare encoding of the same passages."""
     from fixtures.load import load_directory
     from index.passages import passage_texts
+    from index.service import passage_writer
     from ingest.pipeline import ingest_paths
     from kb import migrate
     from kb.config import Settings
@@ -274,8 +277,8 @@ def measure_ingest(embedder, generator: Generator, count: int) -> dict:  # type:
         embedder.encode(texts)
         bare_before = time.perf_counter() - started
         started = time.perf_counter()
-        report = ingest_paths([path], engine=engine, embedder=embedder, vocabularies=vocabularies,
-                              passage_words=settings.passage_words)
+        report = ingest_paths([path], engine=engine, writer=passage_writer(settings, embedder),
+                              vocabularies=vocabularies)
         full = time.perf_counter() - started
         started = time.perf_counter()
         embedder.encode(texts)

@@ -85,9 +85,10 @@ def curator(stop: threading.Event, every: float, tally: Tally) -> None:
     while not stop.wait(every):
         with Session(engine, expire_on_commit=False) as session, session.begin():
             if current_authorisation(session, practice.id or 0) is None:
-                grant(session, practice=practice, scope=Scope.public, by="load-test", actor="load-test")
+                grant(session, practice=practice, scope=Scope.public, by="load-test", entered_by="load-test",
+                      entered_via="bench")
             else:
-                withdraw(session, practice=practice, by="load-test")
+                withdraw(session, practice=practice, by="load-test", via="bench")
         tally.edits += 1
     engine.dispose()
 

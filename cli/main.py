@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -15,15 +16,24 @@ users_app = typer.Typer(help="Manage user accounts and API tokens.", no_args_is_
 app.add_typer(users_app, name="users")
 
 
-def _settings():  # type: ignore[no-untyped-def]
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from index.store import PassageWriter
+    from kb.config import Settings
+
+
+def _settings() -> Settings:
+    from index.embedder import prepare_process
     from kb.config import get_settings
 
+    prepare_process()  # before anything loads torch
     settings = get_settings()
     logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
     return settings
 
 
-def _engine(upgrade: bool = True):  # type: ignore[no-untyped-def]
+def _engine(upgrade: bool = True) -> tuple[Settings, Engine]:
     from kb import migrate
     from kb.db import make_engine
 
@@ -34,7 +44,14 @@ def _engine(upgrade: bool = True):  # type: ignore[no-untyped-def]
     return settings, engine
 
 
-def _fail(message: str, code: int = 1) -> None:
+def _writer(settings: Settings) -> PassageWriter:
+    from index.embedder import load_embedder
+    from index.service import passage_writer
+
+    return passage_writer(settings, load_embedder(settings.embedding_model, batch_size=settings.embed_batch_size))
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
     typer.secho(message, fg=typer.colors.RED, err=True)
     raise typer.Exit(code)
 
@@ -57,9 +74,7 @@ def demo(
     from sqlmodel import Session, func, select
 
     from fixtures.load import load_demo
-    from index.embedder import load_embedder
     from kb.models import Practice
-    from kb.vocabulary import load_vocabularies
 
     settings, engine = _engine()
     if if_empty:
@@ -68,16 +83,15 @@ def demo(
         if count:
             typer.echo(f"demo data: the database already holds {count} practices; nothing loaded")
             return
-    embedder = load_embedder(settings.embedding_model, batch_size=settings.embed_batch_size)
-    report = load_demo(engine, embedder=embedder, vocabularies=load_vocabularies(settings.vocabulary_dir),
-                       passage_words=settings.passage_words, show_progress=sys.stderr.isatty())
+    writer = _writer(settings)
+    report = load_demo(engine, writer=writer, show_progress=sys.stderr.isatty())
     for error in report.errors:
         typer.secho(str(error), fg=typer.colors.RED, err=True)
     typer.echo(f"demo data: {report.summary()}")
     if index:
         from index.service import open_search
 
-        search = open_search(settings, engine, embedder)
+        search = open_search(settings, engine, writer.embedder)
         search.catalogue.save()
         typer.echo(f"index: {len(search.catalogue.facts)} practices, {len(search.catalogue.passage_owner)} passages")
     if not report.ok:
@@ -95,15 +109,10 @@ def ingest(
     from kb.vocabulary import load_vocabularies
 
     settings, engine = _engine()
-    embedder = None
-    if not check:
-        from index.embedder import load_embedder
-
-        embedder = load_embedder(settings.embedding_model, batch_size=settings.embed_batch_size)
-    report = ingest_paths(paths, engine=engine, embedder=embedder,
-                          vocabularies=load_vocabularies(settings.vocabulary_dir),
-                          passage_words=settings.passage_words, actor=actor, check_only=check,
-                          show_progress=sys.stderr.isatty())
+    writer = None if check else _writer(settings)
+    report = ingest_paths(paths, engine=engine, writer=writer, vocabularies=load_vocabularies(settings.vocabulary_dir),
+                          actor=actor, check_only=check, show_progress=sys.stderr.isatty(),
+                          max_bytes=settings.max_upload_bytes)
     for error in report.errors:
         typer.secho(str(error), fg=typer.colors.RED, err=True)
     for path in report.files_rejected:
@@ -116,32 +125,18 @@ def ingest(
 
 @app.command()
 def reindex() -> None:
-    """Re-embed every practice with the configured model and rebuild the index (after a model change)."""
-    from sqlmodel import Session, select
+    """Re-embed what changed (the configured model, the identifying terms) and rebuild the index."""
     from tqdm import tqdm
 
-    from index.embedder import load_embedder
+    from index.maintenance import reembed_all
     from index.service import open_search
-    from index.store import sync_passages
-    from kb.audit import note_change
-    from kb.models import Practice
-    from kb.vocabulary import load_vocabularies
 
     settings, engine = _engine()
-    embedder = load_embedder(settings.embedding_model, batch_size=settings.embed_batch_size)
-    vocabularies = load_vocabularies(settings.vocabulary_dir)
-    with Session(engine) as session, session.begin():
-        practices = list(session.exec(select(Practice)))
-        with tqdm(desc="embedding", unit=" passages", disable=not sys.stderr.isatty()) as bar:
-            embedded = sync_passages(session, practices, embedder=embedder, vocabularies=vocabularies,
-                                     words=settings.passage_words, progress=bar.update)
-        if embedded:  # running processes reload the new vectors on their next request
-            for practice in practices:
-                note_change(session, object_type="practice", object_id=practice.external_id)
-    index_file = settings.data_dir / "index" / "manifest.json"
-    index_file.unlink(missing_ok=True)
-    search = open_search(settings, engine, embedder)
-    typer.echo(f"re-embedded {embedded} passage(s) with {embedder.name}; "
+    writer = _writer(settings)
+    with tqdm(desc="embedding", unit=" passages", disable=not sys.stderr.isatty()) as bar:
+        embedded = reembed_all(settings, engine, writer, progress=bar.update)
+    search = open_search(settings, engine, writer.embedder)
+    typer.echo(f"re-embedded {embedded} passage(s) with {writer.embedder.name}; "
                f"index holds {len(search.catalogue.passage_owner)} passages of {len(search.catalogue.facts)} practices")
 
 
@@ -162,11 +157,11 @@ def search(
     """Search the practices a user may see."""
     from sqlmodel import Session
 
-    from index.results import search_response
     from index.service import open_search
     from kb.accounts import user_by_name
     from kb.queries import Filters, filter_problems
     from kb.viewer import viewer_for
+    from web.searching import search_response
 
     settings, engine = _engine()
     service = open_search(settings, engine)
@@ -176,13 +171,13 @@ def search(
             user = user_by_name(session, as_user)
             if user is None:
                 _fail(f"no user named {as_user!r}; `kb users list` shows them", 2)
-        viewer = viewer_for(session, user)
+        viewer = viewer_for(session, user, requester="cli")
         filters = Filters(domain=tuple(domain or ()), sector=tuple(sector or ()), topic=tuple(topic or ()),
                           kind=tuple(kind or ()), host_state=tuple(h.upper() for h in host_state or ()),
                           year_from=year_from, year_to=year_to)
         problems = filter_problems(filters, service.vocabularies)
         if problems:
-            _fail("\n".join(message for _, _, message in problems), 2)
+            _fail("\n".join(f"{p.field}: {p.value!r}: {p.message}" for p in problems), 2)
         response = search_response(session, service, viewer, query, filters, limit=limit, offset=0)
     if as_json:
         typer.echo(json.dumps(response.model_dump(mode="json"), indent=2, ensure_ascii=False))
@@ -198,11 +193,27 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
+    demo: Annotated[bool, typer.Option("--demo", help="Demo mode: without KB_SECRET_KEY, use a key generated "
+                                                      "once in the data folder")] = False,
 ) -> None:
-    """Serve the portal and the JSON API."""
+    """Serve the portal and the JSON API (a real KB_SECRET_KEY is required outside demo mode)."""
     import uvicorn
 
+    from kb.config import DEMO_KEY_FILE, ConfigurationError
+
     settings, _ = _engine()
+    if demo:
+        os.environ["KB_DEMO"] = "true"  # the worker processes build their settings from the environment
+        settings = settings.model_copy(update={"demo": True})
+    generated = not (settings.data_dir / DEMO_KEY_FILE).exists()
+    try:
+        settings.session_key()
+    except ConfigurationError as exc:
+        _fail(f"not serving: {exc}", 2)
+    if settings.demo and not settings.secret_key and generated:
+        typer.echo(f"demo mode: generated a session key in {settings.data_dir / DEMO_KEY_FILE} (kept for next time)")
+    elif settings.demo and not settings.secret_key:
+        typer.echo(f"demo mode: session key from {settings.data_dir / DEMO_KEY_FILE}")
     uvicorn.run("web.app:create_app", factory=True, host=host or settings.host, port=port or settings.port,
                 workers=workers, log_level=settings.log_level.lower())
 
@@ -235,8 +246,9 @@ def users_add(
     """Create or update a user."""
     from sqlmodel import Session
 
-    from kb.accounts import AccountError, save_user
-    from kb.directory import DirectoryError, set_user_networks
+    from kb.accounts import save_user
+    from kb.directory import set_user_networks
+    from kb.errors import InvalidInput
     from kb.models import Role
 
     _, engine = _engine()
@@ -246,7 +258,7 @@ def users_add(
                              full_name=full_name, password=password, actor="cli")
             if network:
                 set_user_networks(session, user=user, codes=network, actor="cli")
-    except (AccountError, DirectoryError, ValueError) as exc:
+    except InvalidInput as exc:
         _fail(f"user not saved: {exc}", 2)
     typer.echo(f"saved user {username}")
 
@@ -267,7 +279,7 @@ def users_token(
         user = user_by_name(session, username)
         if user is None:
             _fail(f"no user named {username!r}", 2)
-        token = issue_token(session, user=user, label=label, days=days, actor="cli")  # type: ignore[arg-type]
+        token = issue_token(session, user=user, label=label, days=days, actor="cli")
     typer.echo(token)
 
 
@@ -283,7 +295,7 @@ def users_revoke(username: str) -> None:
         user = user_by_name(session, username)
         if user is None:
             _fail(f"no user named {username!r}", 2)
-        count = revoke_tokens(session, user=user, actor="cli")  # type: ignore[arg-type]
+        count = revoke_tokens(session, user=user, actor="cli")
     typer.echo(f"revoked {count} token(s)")
 
 

@@ -1,48 +1,56 @@
 """The in-memory search data of one process — vectors, BM25, facet facts — a cache of the database.
 
-It is built from stored vectors (never re-embedding at start), saved to `KB_DATA_DIR`, and kept in step
-with the database by catching up from the change log before each request.
+It is built from stored vectors (never re-embedding at start), saved to `KB_DATA_DIR` (index.persistence), and
+kept in step with the database by catching up from the change log before each request.
+
+A practice shared anonymously is held twice: as written (for its host and the secretariat) and as outsiders read
+it (every state's identifying terms replaced, kb.anonymity): a second BM25 document under the negated practice
+id, and its redacted passages. Which of the two a viewer is ranked against is decided per request (index.search).
 """
 
 from __future__ import annotations
 
-import json
+import hashlib
 import logging
-import os
 import threading
-import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from index.embedder import Embedder
-from index.facets import TAG_FIELDS, FacetTable
+from index.facets import FacetTable
 from index.lexical import LexicalIndex
-from index.vectors import VectorIndex, load_vector_index, new_vector_index
-from kb.audit import current_change_seq
-from kb.models import ChangeLog, Passage, Practice, PracticeTag, State
+from index.persistence import Manifest, load_index, save_index
+from index.vectors import VectorIndex, new_vector_index
+from kb.anonymity import without_redactions
+from kb.changes import current_change_seq
+from kb.identifying import IdentifyingTerms, TermsSource
+from kb.models import ChangeLog, Passage, PassageVariant, Practice, PracticeTag
+from kb.queries import anonymous_in_force
+from kb.vocabulary import TAG_VOCABULARIES
 
 log = logging.getLogger("kb.index")
-
-INDEX_FILE = "vectors.faiss"
-MANIFEST_FILE = "manifest.json"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class PracticeFacts:
-    """What facets and result rows need to know about a practice, whoever the viewer."""
+    """What facets, ordering and result rows need to know about a practice, whoever the viewer."""
 
     kind: str
     year: int
     host_state: str
     tags: dict[str, tuple[str, ...]]
+    tiebreak: int  # from the opaque public id: equal scores are ordered by nothing a viewer could count
 
 
-def lexical_text(practice: Practice | _PracticeRow, labels: list[str]) -> str:
-    """Return the text BM25 indexes for a practice; the title counts twice, as it says what the entry is about."""
-    return "\n".join([practice.title, practice.title, practice.summary, practice.body, " ".join(labels)])
+def tiebreak_of(public_id: str) -> int:
+    """Return a stable, meaningless number for ordering ties (a hash of the random public id)."""
+    return int.from_bytes(hashlib.blake2b(public_id.encode("ascii"), digest_size=7).digest(), "big")
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,7 @@ class _PracticeRow:
     """The columns of a practice the catalogue reads (no ORM object: 100,000 of those take seconds)."""
 
     id: int
+    public_id: str
     kind: str
     source_year: int
     host_state_code: str
@@ -58,32 +67,53 @@ class _PracticeRow:
     body: str
 
 
-_PRACTICE_COLUMNS = (Practice.id, Practice.kind, Practice.source_year, Practice.host_state_code, Practice.title,
-                     Practice.summary, Practice.body)
+_PRACTICE_COLUMNS = (Practice.id, Practice.public_id, Practice.kind, Practice.source_year, Practice.host_state_code,
+                     Practice.title, Practice.summary, Practice.body)
+
+
+def lexical_text(title: str, summary: str, body: str, labels: list[str]) -> str:
+    """Return the text BM25 indexes for a practice; the title counts twice, as it says what the entry is about."""
+    return "\n".join([title, title, summary, body, " ".join(labels)])
+
+
+def redacted_doc(practice_id: int) -> int:
+    """Return the BM25 document id of a practice as outsiders read it (its raw document is the practice id)."""
+    return -practice_id
 
 
 class Catalogue:
     """Search data for every practice (visibility is applied at query time, never here)."""
 
-    def __init__(self, *, embedder: Embedder, data_dir: Path, vocabulary_labels: dict[str, dict[str, str]]) -> None:
+    def __init__(self, *, embedder: Embedder, data_dir: Path, vocabulary_labels: dict[str, dict[str, str]],
+                 terms: TermsSource) -> None:
         self.embedder = embedder
         self.data_dir = data_dir / "index"
         self._labels = vocabulary_labels
+        self._terms_source = terms
+        self.terms = IdentifyingTerms()
         self.seq = 0
         self.vectors: VectorIndex = new_vector_index(embedder.dim)
         self.lexical = LexicalIndex()
         self.facts: dict[int, PracticeFacts] = {}
-        self.passages_of: dict[int, np.ndarray] = {}
+        self.raw_passages: dict[int, np.ndarray] = {}
+        self.redacted_passages: dict[int, np.ndarray] = {}
         self.passage_owner: dict[int, int] = {}
-        self.state_words: frozenset[str] = frozenset()
+        self.anonymous: set[int] = set()  # practices held as outsiders read them too
         self._lock = threading.RLock()
         self._dirty = False
-        self._arrays_key: tuple[int, int] | None = None
-        self._arrays = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
-        self._owner_key: tuple[int, int] | None = None
-        self._owner_table = np.zeros(0, dtype=np.int64)
-        self._facet_key: tuple[int, int] | None = None
-        self._facet_table: FacetTable | None = None
+        self._derived: dict[str, object] = {}
+
+    # -- derived data: one mechanism, dropped on every change --------------------------------------
+
+    def _cached(self, name: str, build: Callable[[], T]) -> T:
+        with self._lock:
+            if name not in self._derived:
+                self._derived[name] = build()
+            return self._derived[name]  # type: ignore[return-value]
+
+    def _changed(self) -> None:
+        self._derived.clear()
+        self._dirty = True
 
     # -- building -------------------------------------------------------------------------------
 
@@ -91,59 +121,50 @@ class Catalogue:
         """Load from the saved index when it is current and made by this model; otherwise rebuild."""
         with self._lock:
             self.seq = current_change_seq(session)
-            self._load_state_words(session)
+            self.terms = self._terms_source.current(session)
             self._load_practices(session)
-            reason = self._try_saved_vectors()
-            if reason is not None:
-                log.info("rebuilding vector index from stored vectors: %s", reason)
+            expected = self._manifest()
+            found = load_index(self.data_dir, expected)
+            if isinstance(found, str):
+                log.info("rebuilding vector index from stored vectors: %s", found)
                 self._build_vectors(session)
                 self.save()
+            else:
+                self.vectors = found
+            self._derived.clear()
+            self._dirty = False
 
-    def _try_saved_vectors(self) -> str | None:
-        manifest_path = self.data_dir / MANIFEST_FILE
-        if not manifest_path.exists():
-            return "no saved index"
-        try:
-            manifest = json.loads(manifest_path.read_text())
-            if manifest.get("model") != self.embedder.name or manifest.get("dim") != self.embedder.dim:
-                return f"saved index was built with model {manifest.get('model')!r}"
-            if manifest.get("seq") != self.seq or manifest.get("passages") != len(self.passage_owner):
-                return "saved index is stale"
-            index_path = self.data_dir / Path(manifest.get("index_file", INDEX_FILE)).name
-            if not index_path.exists():
-                return "no saved index"
-            vectors = load_vector_index(index_path)
-        except Exception as exc:  # a corrupt cache file is rebuilt, whatever the error
-            return f"saved index is unreadable ({exc.__class__.__name__}: {exc})"
-        if len(vectors) != len(self.passage_owner):
-            return "saved index does not match the stored passages"
-        self.vectors = vectors
-        return None
-
-    def _load_state_words(self, session: Session) -> None:
-        """Remember the BM25 terms of every state's name and code (see `SearchService.rank`)."""
-        words: set[str] = set()
-        for code, name in session.exec(select(State.code, State.name)):
-            words.update(self.lexical.tokenize(f"{code} {name}"))
-        self.state_words = frozenset(words)
+    def _manifest(self) -> Manifest:
+        return Manifest(model=self.embedder.name, dim=self.embedder.dim, seq=self.seq,
+                        passages=len(self.passage_owner), practices=len(self.facts))
 
     def _load_practices(self, session: Session) -> None:
         self.facts.clear()
-        self.passages_of.clear()
+        self.raw_passages.clear()
+        self.redacted_passages.clear()
         self.passage_owner.clear()
         self.lexical = LexicalIndex()
+        self.anonymous = anonymous_in_force(session)
         tags = _all_tags(session)
         rows = (_PracticeRow(*row) for row in session.exec(select(*_PRACTICE_COLUMNS)))
-        self.lexical.add_many(self._remember_facts(row, tags.get(row.id, {})) for row in rows)
-        rows = session.exec(
-            select(Passage.id, Passage.practice_id).where(Passage.model == self.embedder.name)
-            .order_by(Passage.practice_id, Passage.position)
+        self.lexical.add_many(doc for row in rows for doc in self._remember(row, tags.get(row.id, {})))
+        statement = (
+            select(Passage.id, Passage.practice_id, Passage.variant, Passage.terms_digest)
+            .where(Passage.model == self.embedder.name)
+            .order_by(col(Passage.practice_id), col(Passage.variant), col(Passage.position))
         )
-        grouped: dict[int, list[int]] = {}
-        for passage_id, practice_id in rows:
-            grouped.setdefault(practice_id, []).append(passage_id)
+        raw: dict[int, list[int]] = {}
+        redacted: dict[int, list[int]] = {}
+        for passage_id, practice_id, variant, digest in session.exec(statement):
+            if variant == PassageVariant.raw:
+                raw.setdefault(practice_id, []).append(passage_id)
+            elif digest == self.terms.digest and practice_id in self.anonymous:
+                redacted.setdefault(practice_id, []).append(passage_id)
+            else:
+                continue  # made with other identifying terms, or no longer needed: never ranked
             self.passage_owner[passage_id] = practice_id
-        self.passages_of = {pid: np.asarray(ids, dtype=np.int64) for pid, ids in grouped.items()}
+        self.raw_passages = {pid: np.asarray(ids, dtype=np.int64) for pid, ids in raw.items()}
+        self.redacted_passages = {pid: np.asarray(ids, dtype=np.int64) for pid, ids in redacted.items()}
 
     def _build_vectors(self, session: Session) -> None:
         self.vectors = new_vector_index(self.embedder.dim, size=len(self.passage_owner))
@@ -151,6 +172,8 @@ class Catalogue:
         chunks: list[np.ndarray] = []
         statement = select(Passage.id, Passage.vector).where(Passage.model == self.embedder.name)
         for passage_id, blob in session.exec(statement):
+            if passage_id not in self.passage_owner:
+                continue
             ids.append(passage_id)
             chunks.append(np.frombuffer(blob, dtype=np.float32))
             if len(ids) >= 20_000:
@@ -159,42 +182,31 @@ class Catalogue:
         if ids:
             self.vectors.add(np.asarray(ids, dtype=np.int64), np.vstack(chunks))
 
-    def _remember(self, practice: Practice | _PracticeRow, tags: dict[str, list[str]]) -> None:
-        self.lexical.add(*self._remember_facts(practice, tags))
-
-    def _remember_facts(self, practice: Practice | _PracticeRow, tags: dict[str, list[str]]) -> tuple[int, str]:
-        """Record a practice's facts; return its id and the text BM25 should index."""
+    def _remember(self, practice: Practice | _PracticeRow, tags: dict[str, list[str]]) -> list[tuple[int, str]]:
+        """Record a practice's facts; return the BM25 documents to index for it (raw, and redacted if anonymous)."""
         pid = practice.id or 0
         self.facts[pid] = PracticeFacts(
-            kind=str(practice.kind),
-            year=practice.source_year,
-            host_state=practice.host_state_code,
+            kind=str(practice.kind), year=practice.source_year, host_state=practice.host_state_code,
             tags={name: tuple(sorted(terms)) for name, terms in tags.items()},
+            tiebreak=tiebreak_of(practice.public_id),
         )
         labels = [self._labels.get(v, {}).get(t, t) for v, terms in tags.items() for t in terms]
-        return pid, lexical_text(practice, labels)
+        documents = [(pid, lexical_text(practice.title, practice.summary, practice.body, labels))]
+        if pid in self.anonymous:
+            redact = self.terms.redacted
+            text = lexical_text(redact(practice.title), redact(practice.summary), redact(practice.body), labels)
+            documents.append((redacted_doc(pid), without_redactions(text)))
+        return documents
 
     def save(self) -> None:
         """Write the vector index and its manifest to the data folder."""
         with self._lock:
-            # Processes sharing a data folder each write their own file; the manifest, replaced atomically,
-            # names the index it describes, so a reader never pairs one process's manifest with another's index.
-            writer = f"{os.getpid()}-{threading.get_ident()}"
-            index_file = f"vectors-{self.seq}-{writer}.faiss"
-            self.vectors.save(self.data_dir / index_file)
-            manifest = {
-                "model": self.embedder.name,
-                "dim": self.embedder.dim,
-                "seq": self.seq,
-                "passages": len(self.passage_owner),
-                "practices": len(self.facts),
-                "index_file": index_file,
-            }
-            tmp = self.data_dir / f"{MANIFEST_FILE}.{writer}.tmp"
-            tmp.write_text(json.dumps(manifest, indent=2))
-            tmp.replace(self.data_dir / MANIFEST_FILE)
+            save_index(self.data_dir, self.vectors, self._manifest())
             self._dirty = False
-            _remove_unused_index_files(self.data_dir)
+
+    def save_if_changed(self) -> None:
+        if self._dirty:
+            self.save()
 
     # -- keeping in step ------------------------------------------------------------------------
 
@@ -208,56 +220,74 @@ class Catalogue:
                 return newest
             changes = session.exec(
                 select(ChangeLog.object_type, ChangeLog.object_id).where(
-                    ChangeLog.seq > self.seq, ChangeLog.seq <= newest,
-                    ChangeLog.object_type.in_(("practice", "state")),  # type: ignore[attr-defined]
+                    col(ChangeLog.seq) > self.seq, col(ChangeLog.seq) <= newest,
+                    col(ChangeLog.object_type).in_(("practice", "state", "kb")),
                 )
             ).all()
-            if any(kind == "state" for kind, _ in changes):
-                self._load_state_words(session)
             changed = [object_id for kind, object_id in changes if kind == "practice"]
+            if any(kind in ("state", "kb") for kind, _ in changes):
+                terms = self._terms_source.current(session)
+                if terms.digest != self.terms.digest:  # redacted texts were made with other terms
+                    self.terms = terms
+                    changed.extend(session.exec(select(Practice.external_id).where(
+                        col(Practice.id).in_(sorted(self.anonymous)))).all() if self.anonymous else [])
             for external_id in dict.fromkeys(changed):
                 self._refresh_practice(session, external_id)
             self.seq = newest
-            self._dirty = self._dirty or bool(changed)
+            self._changed()
             return newest
 
     def _refresh_practice(self, session: Session, external_id: str) -> None:
         practice = session.exec(select(Practice).where(Practice.external_id == external_id)).first()
         if practice is None:
-            self._forget_external(session, external_id)
+            self._forget_deleted(session)
             return
         pid = practice.id or 0
         self._forget(pid)
-        tags: dict[str, list[str]] = {"domain": [], "sector": [], "topic": []}
+        if anonymous_in_force(session, [pid]):
+            self.anonymous.add(pid)
+        tags: dict[str, list[str]] = {name: [] for name in TAG_VOCABULARIES}
         for row in session.exec(select(PracticeTag).where(PracticeTag.practice_id == pid)):
             tags.setdefault(row.vocabulary, []).append(row.term)
-        self._remember(practice, tags)
+        self.lexical.add_many(self._remember(practice, tags))
         rows = session.exec(
-            select(Passage.id, Passage.vector).where(
+            select(Passage.id, Passage.variant, Passage.terms_digest, Passage.vector).where(
                 Passage.practice_id == pid, Passage.model == self.embedder.name
-            ).order_by(Passage.position)
+            ).order_by(col(Passage.variant), col(Passage.position))
         ).all()
-        if rows:
-            ids = np.asarray([r[0] for r in rows], dtype=np.int64)
-            self.vectors.add(ids, np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows]))
-            self.passages_of[pid] = ids
-            for passage_id, _ in rows:
-                self.passage_owner[passage_id] = pid
+        kept = [(passage_id, variant, vector) for passage_id, variant, digest, vector in rows
+                if variant == PassageVariant.raw or (digest == self.terms.digest and pid in self.anonymous)]
+        if not kept:
+            return
+        ids = np.asarray([r[0] for r in kept], dtype=np.int64)
+        self.vectors.add(ids, np.vstack([np.frombuffer(r[2], dtype=np.float32) for r in kept]))
+        for variant, store in ((PassageVariant.raw, self.raw_passages), (PassageVariant.redacted,
+                                                                           self.redacted_passages)):
+            mine = np.asarray([r[0] for r in kept if r[1] == variant], dtype=np.int64)
+            if len(mine):
+                store[pid] = mine
+        for passage_id, _, _ in kept:
+            self.passage_owner[passage_id] = pid
 
-    def _forget_external(self, session: Session, external_id: str) -> None:
+    def _forget_deleted(self, session: Session) -> None:
         """A practice that no longer exists: nothing in the database names its id, so drop stale rows."""
         known = set(session.exec(select(Practice.id)).all())
         for pid in [p for p in self.facts if p not in known]:
             self._forget(pid)
 
     def _forget(self, practice_id: int) -> None:
-        ids = self.passages_of.pop(practice_id, None)
-        if ids is not None and len(ids):
-            self.vectors.remove(ids)
-            for passage_id in ids.tolist():
-                self.passage_owner.pop(passage_id, None)
+        for store in (self.raw_passages, self.redacted_passages):
+            ids = store.pop(practice_id, None)
+            if ids is not None and len(ids):
+                self.vectors.remove(ids)
+                for passage_id in ids.tolist():
+                    self.passage_owner.pop(passage_id, None)
         self.facts.pop(practice_id, None)
+        self.anonymous.discard(practice_id)
         self.lexical.remove(practice_id)
+        self.lexical.remove(redacted_doc(practice_id))
+
+    # -- what a search reads ---------------------------------------------------------------------
 
     @staticmethod
     def passage_texts(session: Session, passage_ids: list[int]) -> dict[int, str]:
@@ -265,68 +295,77 @@ class Catalogue:
         wanted = [p for p in dict.fromkeys(passage_ids) if p >= 0]
         if not wanted:
             return {}
-        rows = session.exec(select(Passage.id, Passage.text).where(Passage.id.in_(wanted)))  # type: ignore[union-attr]
+        rows = session.exec(select(Passage.id, Passage.text).where(col(Passage.id).in_(wanted)))
         return {int(passage_id): text for passage_id, text in rows}
 
     def tags_of(self, practice_ids: list[int]) -> dict[int, dict[str, list[str]]]:
         """Return the tags of these practices by vocabulary, sorted, as of the last catch-up (no query)."""
-        empty = PracticeFacts(kind="", year=0, host_state="", tags={})
-        return {pid: {name: list(self.facts.get(pid, empty).tags.get(name, ())) for name in TAG_FIELDS}
-                for pid in practice_ids}
+        empty: dict[str, tuple[str, ...]] = {}
+        return {pid: {name: list((self.facts[pid].tags if pid in self.facts else empty).get(name, ()))
+                      for name in TAG_VOCABULARIES} for pid in practice_ids}
 
-    def save_if_changed(self) -> None:
-        if self._dirty:
-            self.save()
-
-    def allowed_passages(self, practice_ids: np.ndarray) -> np.ndarray:
-        """Return the passage ids of the given practices."""
-        passages, owners = self._passage_arrays()
-        wanted = np.unique(np.asarray(practice_ids, dtype=np.int64))
-        if len(wanted) == 0 or len(owners) == 0:
-            return np.zeros(0, dtype=np.int64)
-        where = np.searchsorted(wanted, owners).clip(max=len(wanted) - 1)
-        return passages[wanted[where] == owners]
+    def all_ids(self) -> np.ndarray:
+        """Return every practice id the catalogue holds, sorted."""
+        return self._cached("ids", lambda: np.fromiter(sorted(self.facts), dtype=np.int64, count=len(self.facts)))
 
     def is_everything(self, practice_ids: np.ndarray) -> bool:
-        """Tell whether these (sorted) ids are every practice in the catalogue, so no allow-list is needed."""
-        with self._lock:
-            if len(practice_ids) != len(self.facts):
-                return False
-            return bool(np.array_equal(practice_ids, np.fromiter(sorted(self.facts), dtype=np.int64)))
+        """Tell whether these (sorted) ids are every practice in the catalogue."""
+        every = self.all_ids()
+        return len(practice_ids) == len(every) and bool(np.array_equal(practice_ids, every))
+
+    def holds_redacted_passages(self) -> bool:
+        return bool(self.redacted_passages)
+
+    def passages_for(self, shown: np.ndarray, hidden: np.ndarray) -> np.ndarray:
+        """Return the sorted passage ids to rank these practices by: as written where the host is shown, as
+        outsiders read them where it is not (a hidden-host practice without redacted passages has none)."""
+        parts = [_select(*self._passage_arrays(PassageVariant.raw), shown),
+                 _select(*self._passage_arrays(PassageVariant.redacted), hidden)]
+        return np.sort(np.concatenate(parts))
+
+    def lexical_docs(self, shown: np.ndarray, hidden: np.ndarray) -> np.ndarray:
+        """Return the sorted BM25 documents of these practices, in the form the viewer reads each one."""
+        anonymous = np.fromiter(self.anonymous, dtype=np.int64, count=len(self.anonymous))
+        hidden = hidden[np.isin(hidden, anonymous)]  # not yet caught up with a new anonymity: not ranked at all
+        return np.sort(np.concatenate([np.asarray(shown, dtype=np.int64), -np.asarray(hidden, dtype=np.int64)]))
 
     def facet_table(self) -> FacetTable:
         """Return every practice's facet values as arrays, rebuilt only after a change."""
-        with self._lock:
-            key = (self.seq, len(self.facts))
-            if self._facet_table is None or self._facet_key != key:
-                self._facet_table = FacetTable(self.facts)
-                self._facet_key = key
-            return self._facet_table
+        return self._cached("facets", lambda: FacetTable(self.facts))
 
     def owners_of(self, passage_ids: np.ndarray) -> np.ndarray:
         """Return the practice of each passage id (-1 for a passage the catalogue does not hold)."""
-        with self._lock:
-            key = (self.seq, len(self.passage_owner))
-            if self._owner_key != key:
-                passages, owners = self._passage_arrays()
-                table = np.full(int(passages.max()) + 1 if len(passages) else 0, -1, dtype=np.int64)
-                table[passages] = owners
-                self._owner_table, self._owner_key = table, key
-            table = self._owner_table
+        table = self._cached("owners", self._owner_table)
         ids = np.asarray(passage_ids, dtype=np.int64)
         inside = (ids >= 0) & (ids < len(table))
         return np.where(inside, table[np.where(inside, ids, 0)] if len(table) else -1, -1)
 
-    def _passage_arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        """Return every passage id and its practice, as arrays, rebuilt only after a change."""
-        with self._lock:
-            key = (self.seq, len(self.passage_owner))
-            if self._arrays_key != key:
-                passages = np.fromiter(self.passage_owner.keys(), dtype=np.int64, count=len(self.passage_owner))
-                owners = np.fromiter(self.passage_owner.values(), dtype=np.int64, count=len(self.passage_owner))
-                self._arrays = (passages, owners)
-                self._arrays_key = key
-            return self._arrays
+    def _owner_table(self) -> np.ndarray:
+        passages = np.fromiter(self.passage_owner.keys(), dtype=np.int64, count=len(self.passage_owner))
+        owners = np.fromiter(self.passage_owner.values(), dtype=np.int64, count=len(self.passage_owner))
+        table = np.full(int(passages.max()) + 1 if len(passages) else 0, -1, dtype=np.int64)
+        table[passages] = owners
+        return table
+
+    def _passage_arrays(self, variant: PassageVariant) -> tuple[np.ndarray, np.ndarray]:
+        """Return every passage id of one variant and its practice, as arrays, rebuilt only after a change."""
+        def build() -> tuple[np.ndarray, np.ndarray]:
+            store = self.raw_passages if variant == PassageVariant.raw else self.redacted_passages
+            pairs = [(passage, pid) for pid, ids in store.items() for passage in ids.tolist()]
+            passages = np.fromiter((p for p, _ in pairs), dtype=np.int64, count=len(pairs))
+            owners = np.fromiter((o for _, o in pairs), dtype=np.int64, count=len(pairs))
+            return passages, owners
+
+        return self._cached(f"passages-{variant.value}", build)
+
+
+def _select(passages: np.ndarray, owners: np.ndarray, practice_ids: np.ndarray) -> np.ndarray:
+    """Return the passages whose owner is one of the practice ids."""
+    wanted = np.unique(np.asarray(practice_ids, dtype=np.int64))
+    if len(wanted) == 0 or len(owners) == 0:
+        return np.zeros(0, dtype=np.int64)
+    where = np.searchsorted(wanted, owners).clip(max=len(wanted) - 1)
+    return passages[wanted[where] == owners]
 
 
 def _all_tags(session: Session) -> dict[int, dict[str, list[str]]]:
@@ -334,20 +373,5 @@ def _all_tags(session: Session) -> dict[int, dict[str, list[str]]]:
     for practice_id, vocabulary, term in session.exec(
         select(PracticeTag.practice_id, PracticeTag.vocabulary, PracticeTag.term)
     ):
-        tags.setdefault(practice_id, {"domain": [], "sector": [], "topic": []}).setdefault(vocabulary, []).append(term)
+        tags.setdefault(practice_id, {name: [] for name in TAG_VOCABULARIES}).setdefault(vocabulary, []).append(term)
     return tags
-
-
-def _remove_unused_index_files(folder: Path, grace_seconds: float = 60.0) -> None:
-    """Delete saved indexes the manifest no longer names (after a grace period for concurrent writers)."""
-    try:
-        current = json.loads((folder / MANIFEST_FILE).read_text()).get("index_file")
-    except (OSError, ValueError):
-        return
-    cutoff = time.time() - grace_seconds
-    for path in [*folder.glob("vectors-*.faiss"), folder / INDEX_FILE]:
-        try:
-            if path.name != current and path.stat().st_mtime < cutoff:
-                path.unlink()
-        except FileNotFoundError:
-            continue

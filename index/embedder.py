@@ -4,15 +4,35 @@ from __future__ import annotations
 
 import os
 import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
+from index.lru import LRU
+
 BUNDLED_MODEL = "all-MiniLM-L6-v2"
 OPENMP_SPIN_COUNT = 10_000
+_prepared = False
+
+
+def prepare_process() -> None:
+    """Set, once per process and before torch loads, what the model libraries read from the environment.
+
+    The hub must never be asked (offline: the model ships in a package). After each forward pass torch's
+    OpenMP workers spin for 300,000 pauses by default (about 7 ms here), holding the core that the vector scan
+    and BM25 share next; 10,000 leaves the forward as fast and frees the core (docs/performance.md). An
+    operator's own GOMP_SPINCOUNT wins. Called by the composition roots (the CLI, the web app factory) and by
+    `load_embedder`, whichever comes first.
+    """
+    global _prepared
+    if _prepared:
+        return
+    os.environ["HF_HUB_OFFLINE"] = "1"  # written, not read
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    os.environ.setdefault("GOMP_SPINCOUNT", str(OPENMP_SPIN_COUNT))
+    _prepared = True
 
 
 class Embedder(Protocol):
@@ -23,35 +43,7 @@ class Embedder(Protocol):
 
     def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 
-    def encode_query(self, text: str) -> np.ndarray: ...
-
-
-class QueryCache:
-    """A small thread-safe LRU of query vectors, so a repeated query skips the model."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._items: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
-
-    def get(self, key: str) -> np.ndarray | None:
-        with self._lock:
-            vector = self._items.get(key)
-            if vector is None:
-                self.misses += 1
-                return None
-            self._items.move_to_end(key)
-            self.hits += 1
-            return vector
-
-    def put(self, key: str, vector: np.ndarray) -> None:
-        with self._lock:
-            self._items[key] = vector
-            self._items.move_to_end(key)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
+    def encode_query(self, text: str, *, requester: str | None = None) -> np.ndarray: ...
 
 
 def model_path(name: str) -> Path:
@@ -73,12 +65,7 @@ class SentenceTransformerEmbedder:
     """Embedder backed by sentence-transformers, never touching the network."""
 
     def __init__(self, name: str = BUNDLED_MODEL, *, batch_size: int = 64, cache_size: int = 1024) -> None:
-        os.environ["HF_HUB_OFFLINE"] = "1"  # written, not read: the hub must never be asked
-        os.environ["TRANSFORMERS_OFFLINE"] = "1"
-        # After each forward pass torch's OpenMP workers spin for 300,000 pauses by default (about 7 ms here),
-        # holding the core that the vector scan and BM25 share next. 10,000 leaves the forward as fast and
-        # frees the core (docs/performance.md). Read by OpenMP when torch loads; an operator's own value wins.
-        os.environ.setdefault("GOMP_SPINCOUNT", str(OPENMP_SPIN_COUNT))
+        prepare_process()
         from sentence_transformers import SentenceTransformer
 
         self.name = name
@@ -86,7 +73,8 @@ class SentenceTransformerEmbedder:
         self.dim = int(self._model.get_embedding_dimension())
         self._batch_size = batch_size
         self._lock = threading.Lock()
-        self.cache = QueryCache(cache_size)
+        # Keyed by requester: how fast an answer comes must not tell one person what another searched for.
+        self.cache: LRU[np.ndarray] = LRU(cache_size)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Embed texts as unit vectors, in batches."""
@@ -99,9 +87,11 @@ class SentenceTransformerEmbedder:
             )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
-    def encode_query(self, text: str) -> np.ndarray:
-        """Embed one query, from the cache when it was asked before."""
-        key = " ".join(text.split()).casefold()
+    def encode_query(self, text: str, *, requester: str | None = None) -> np.ndarray:
+        """Embed one query, from the requester's cache when they asked it before (no cache without a requester)."""
+        if requester is None:
+            return self.encode([text])[0]
+        key = (requester, " ".join(text.split()).casefold())
         cached = self.cache.get(key)
         if cached is not None:
             return cached

@@ -8,8 +8,9 @@ from typing import Protocol
 
 import numpy as np
 
-TAG_FIELDS = ("domain", "sector", "topic")
-FACET_FIELDS = ("kind", "domain", "sector", "topic", "host_state", "year")
+from kb.vocabulary import TAG_VOCABULARIES
+
+FACET_FIELDS = ("kind", *TAG_VOCABULARIES, "host_state", "year")
 
 
 class Facts(Protocol):
@@ -17,6 +18,7 @@ class Facts(Protocol):
     year: int
     host_state: str
     tags: dict[str, tuple[str, ...]]
+    tiebreak: int
 
 
 @dataclass(frozen=True)
@@ -36,12 +38,13 @@ class FacetTable:
         self._row_of[self.ids] = np.arange(len(self.ids))
         ordered = [facts[int(pid)] for pid in self.ids]
         self.years = np.fromiter((f.year for f in ordered), dtype=np.int64, count=len(ordered))
+        self.tiebreaks = np.fromiter((f.tiebreak for f in ordered), dtype=np.int64, count=len(ordered))
         self.columns: dict[str, _Column] = {
             "kind": _single([f.kind for f in ordered]),
             "year": _single([str(f.year) for f in ordered]),
             "host_state": _single([f.host_state for f in ordered]),
         }
-        for name in TAG_FIELDS:
+        for name in TAG_VOCABULARIES:
             self.columns[name] = _multiple([f.tags.get(name, ()) for f in ordered])
 
     def _rows(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -57,6 +60,11 @@ class FacetTable:
         """Return each practice's source year (0 for a practice the table does not hold)."""
         rows, known = self._rows(ids)
         return np.where(known, self.years[rows], 0) if len(self.ids) else np.zeros(len(known), dtype=np.int64)
+
+    def tiebreaks_of(self, ids: np.ndarray) -> np.ndarray:
+        """Return each practice's tiebreak number (0 for a practice the table does not hold)."""
+        rows, known = self._rows(ids)
+        return np.where(known, self.tiebreaks[rows], 0) if len(self.ids) else np.zeros(len(known), dtype=np.int64)
 
     def counts(self, ranked_ids: np.ndarray, host_shown: np.ndarray) -> dict[str, dict[str, int]]:
         """Count facet values over the ranked ids (host only where shown), most common first.

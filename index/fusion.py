@@ -4,15 +4,16 @@ The default is distribution-based score fusion: each ranking's scores are standa
 candidate list (z-scores), a candidate missing from one list takes that list's lowest score, and the two
 are averaged with equal weight. Unlike reciprocal rank fusion it keeps how far ahead a candidate is, and
 unlike min-max it does not hinge on the single best and worst scores. Equal weights: nothing is fitted.
+Reciprocal rank fusion, the usual reference, is measured beside it in bench/retrieval.py.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-RRF_K = 60
 DENSE_WEIGHT = 0.5
 
 
@@ -54,8 +55,10 @@ def standardise(ids: np.ndarray, scores: np.ndarray, candidates: np.ndarray | No
     return Standardised(ids=ids, raw=scores, z=z, floor=floor)
 
 
-def fuse_standardised(dense: Standardised, lexical: Standardised, *, weight: float = DENSE_WEIGHT) -> Fused:
-    """Fuse two standardised rankings by the weighted mean of their z-scores, best first."""
+def fuse_standardised(dense: Standardised, lexical: Standardised, tiebreak: Callable[[np.ndarray], np.ndarray], *,
+                      weight: float = DENSE_WEIGHT) -> Fused:
+    """Fuse two standardised rankings by the weighted mean of their z-scores, best first; equal scores in the
+    order of `tiebreak` (a meaningless number per practice, never an id that counts anything)."""
     ids, inverse = np.unique(np.concatenate([dense.ids, lexical.ids]), return_inverse=True)
     n_dense = len(dense.ids)
     dense_part = np.full(len(ids), dense.floor)
@@ -67,33 +70,5 @@ def fuse_standardised(dense: Standardised, lexical: Standardised, *, weight: flo
     lexical_part[inverse[n_dense:]] = lexical.z
     raw_lexical[inverse[n_dense:]] = lexical.raw
     fused = weight * dense_part + (1.0 - weight) * lexical_part
-    order = np.lexsort((ids, -fused))
+    order = np.lexsort((tiebreak(ids), -fused))
     return Fused(ids=ids[order], scores=fused[order], dense=raw_dense[order], lexical=raw_lexical[order])
-
-
-def fuse_scores(
-    dense_ids: np.ndarray,
-    dense_scores: np.ndarray,
-    lexical_ids: np.ndarray,
-    lexical_scores: np.ndarray,
-    *,
-    candidates: np.ndarray | None = None,
-    weight: float = DENSE_WEIGHT,
-) -> Fused:
-    """Fuse two rankings by the weighted mean of their z-scores; `candidates` limits the lexical ids fused."""
-    return fuse_standardised(standardise(dense_ids, dense_scores),
-                             standardise(lexical_ids, lexical_scores, candidates), weight=weight)
-
-
-def fuse(dense: dict[int, float], lexical: dict[int, float], *, k: int = RRF_K) -> dict[int, float]:
-    """Reciprocal rank fusion of two score maps; returns fused scores, best first (the reference method)."""
-    fused: dict[int, float] = {}
-    for ranking in (_ranks(dense), _ranks(lexical)):
-        for pid, rank in ranking.items():
-            fused[pid] = fused.get(pid, 0.0) + 1.0 / (k + rank)
-    return dict(sorted(fused.items(), key=lambda item: (-item[1], item[0])))
-
-
-def _ranks(scores: dict[int, float]) -> dict[int, int]:
-    ordered = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-    return {pid: rank for rank, (pid, _) in enumerate(ordered, start=1)}

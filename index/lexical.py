@@ -1,12 +1,15 @@
-"""BM25 over practices, kept in memory and updated one document at a time.
+"""BM25 over practices, kept in memory and updated one document at a time, scored within one audience's view.
 
 bm25s and tantivy rebuild or commit segments to change a document; a curator's edit must be searchable on
 the next request in every process, so this index takes adds and removals in place and scores with numpy.
 Per-document arrays grow by doubling; postings live in numpy arrays (int32 rows, float32 frequencies), and
 postings added since are kept in short lists that are moved into the arrays when the term is next queried
 (and every few thousand documents of a bulk load), so a query touches only the postings of its own terms.
-A common term's per-posting BM25 weights are kept until the index next changes, so a query over a long
-posting list is one gather-and-add.
+
+Scores depend on nothing a viewer may not see: the statistics BM25 needs (document count, document
+frequencies, average length) are those of a `LexicalView` — exactly the documents one audience may see, in
+the form it sees them — so changing a hidden document moves no visible score. A view keeps its common terms'
+per-posting weights, so a query over a long posting list is one gather-and-add.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ _TOKEN = re.compile(r"[a-z0-9]+")
 _STOPWORDS = frozenset(STOPWORDS_EN)
 COMPACT_EVERY = 5000
 CACHE_WEIGHTS_FROM = 1024  # postings; shorter lists are cheap to score afresh and would only fill memory
+CACHED_TERMS_PER_VIEW = 128  # bounds a view's weight cache (a long posting list is 4 bytes a posting)
 
 
 class Tokenizer:
@@ -57,6 +61,17 @@ class _Grow:
         return self.data[: self.size]
 
 
+class LexicalView:
+    """BM25 statistics over one audience's documents: the only statistics its scores are computed from."""
+
+    def __init__(self, rows: np.ndarray, n_docs: int, average_length: float) -> None:
+        self.rows = rows  # a mask over the index's rows: the documents of this view
+        self.n_docs = n_docs
+        self.average_length = average_length
+        self.weights: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.lock = threading.Lock()
+
+
 class LexicalIndex:
     """Okapi BM25 (k1=1.2, b=0.75, Lucene idf) with in-place add and remove."""
 
@@ -70,10 +85,6 @@ class LexicalIndex:
         self._alive = _Grow(np.bool_)
         self._frozen: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # postings as arrays (int32 rows, freqs)
         self._postings: dict[str, tuple[list[int], list[int]]] = {}  # added since, not yet in the arrays
-        self._total_length = 0
-        self._version = 0  # advanced by every add and removal
-        self._weights: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # a common term's BM25 weights per posting
-        self._weights_version = 0
         self._lock = threading.RLock()
 
     def __len__(self) -> int:
@@ -87,7 +98,6 @@ class LexicalIndex:
         """Index documents, each replacing any earlier version with its id."""
         postings = self._postings
         with self._lock:
-            self._version += 1
             for number, (doc_id, text) in enumerate(documents, start=1):
                 tokens = self.tokenize(text)
                 if doc_id in self._row_of:
@@ -97,7 +107,6 @@ class LexicalIndex:
                 self._doc_ids.append(doc_id)
                 self._lengths.append(len(tokens))
                 self._alive.append(True)
-                self._total_length += len(tokens)
                 for token, count in Counter(tokens).items():
                     posting = postings.get(token)
                     if posting is None:
@@ -120,40 +129,53 @@ class LexicalIndex:
         with self._lock:
             row = self._row_of.pop(doc_id, None)
             if row is not None:
-                self._version += 1
                 self._alive.data[row] = False
-                self._total_length -= int(self._lengths.data[row])
 
-    def score_arrays(self, query: str, allowed_ids: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Return (ids, BM25 scores) of the documents that contain a query term, among the sorted allowed ids."""
+    def view(self, doc_ids: np.ndarray) -> LexicalView:
+        """Return the statistics of exactly these documents (an audience's view of the collection)."""
+        with self._lock:
+            size = self._doc_ids.size
+            rows = np.fromiter((self._row_of.get(int(d), -1) for d in doc_ids), dtype=np.int64, count=len(doc_ids))
+            rows = rows[rows >= 0]
+            mask = np.zeros(size, dtype=bool)
+            mask[rows] = True
+            lengths = self._lengths.view[rows]
+        n_docs = len(rows)
+        average = float(lengths.sum(dtype=np.float64)) / n_docs if n_docs else 0.0
+        return LexicalView(mask, n_docs, average)
+
+    def everything(self) -> LexicalView:
+        """Return the view of every document the index holds."""
+        with self._lock:
+            return self.view(np.fromiter(self._row_of, dtype=np.int64, count=len(self._row_of)))
+
+    def score_arrays(self, query: str, view: LexicalView | None = None, allowed_ids: np.ndarray | None = None
+                     ) -> tuple[np.ndarray, np.ndarray]:
+        """Return (doc ids, BM25 scores) of the view's documents (all, by default) that contain a query term,
+        among the sorted allowed ids (all of the view's when None), scored with the view's statistics only."""
+        view = view or self.everything()
         terms = dict.fromkeys(self.tokenize(query))
         empty = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        if not terms or view.n_docs == 0:
+            return empty
         with self._lock:
-            n_docs = len(self._row_of)
-            if not terms or n_docs == 0:
-                return empty
             lengths, alive, doc_ids = self._lengths.view, self._alive.view, self._doc_ids.view
-            average = self._total_length / n_docs
+            in_view = view.rows
             total: np.ndarray | None = None
-            if self._weights_version != self._version:
-                self._weights.clear()
-                self._weights_version = self._version
             for term in terms:
-                weighted = self._weights.get(term)
+                weighted = view.weights.get(term)
                 if weighted is None:
                     posting = self._posting(term)
                     if posting is None:
                         continue
-                    rows, freqs = posting
-                    live = alive[rows]
-                    df = int(live.sum())
-                    if df == 0:
+                    weighted = self._weigh(posting, view, lengths, alive, in_view)
+                    if weighted is None:
                         continue
-                    idf = np.float32(np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5)))
-                    norm = self.k1 * (1.0 - self.b + self.b * lengths[rows] / average)
-                    weighted = rows, live * (idf * freqs * (self.k1 + 1.0) / (freqs + norm))
-                    if len(rows) >= CACHE_WEIGHTS_FROM:
-                        self._weights[term] = weighted
+                    if len(weighted[0]) >= CACHE_WEIGHTS_FROM:
+                        with view.lock:
+                            if len(view.weights) >= CACHED_TERMS_PER_VIEW:
+                                view.weights.pop(next(iter(view.weights)))
+                            view.weights[term] = weighted
                 if total is None:
                     total = np.zeros(len(doc_ids), dtype=np.float32)
                 total[weighted[0]] += weighted[1]
@@ -165,9 +187,24 @@ class LexicalIndex:
             hit_rows, hit_ids = _keep_allowed(hit_rows, hit_ids, allowed_ids)
         return hit_ids, total[hit_rows]
 
-    def scores(self, query: str, allowed_ids: np.ndarray | None = None) -> dict[int, float]:
-        """Return BM25 scores of the documents that contain a query term, among the allowed ids."""
-        ids, scores = self.score_arrays(query, None if allowed_ids is None else np.sort(allowed_ids))
+    def _weigh(self, posting: tuple[np.ndarray, np.ndarray], view: LexicalView, lengths: np.ndarray,
+               alive: np.ndarray, in_view: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """Return a term's rows in the view and their BM25 weights, or None when no document of the view has it."""
+        rows, freqs = posting
+        made = rows < len(in_view)  # documents added after the view was made are not in it
+        rows, freqs = rows[made], freqs[made]
+        live = in_view[rows] & alive[rows]
+        rows, freqs = rows[live], freqs[live]
+        df = len(rows)
+        if df == 0:
+            return None
+        idf = np.float32(np.log(1.0 + (view.n_docs - df + 0.5) / (df + 0.5)))
+        norm = self.k1 * (1.0 - self.b + self.b * lengths[rows] / view.average_length)
+        return rows, idf * freqs * (self.k1 + 1.0) / (freqs + norm)
+
+    def scores(self, query: str, view: LexicalView | None = None) -> dict[int, float]:
+        """Return BM25 scores of the view's documents (all, by default) that contain a query term."""
+        ids, scores = self.score_arrays(query, view)
         return dict(zip(ids.tolist(), scores.tolist(), strict=True))
 
     def _posting(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:

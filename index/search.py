@@ -1,26 +1,49 @@
-"""Permission-aware hybrid search: the viewer's visible set filters both rankings before they are scored."""
+"""Permission-aware hybrid search: what a viewer may see filters both rankings before anything is scored.
+
+Each viewer is ranked within their *audience*: exactly the practices they may see, each in the form they see it
+(as written, or — where the host shares anonymously and the viewer is not the host — as outsiders read it), with
+BM25 statistics of that audience alone. So nothing a viewer receives depends on what they may not see.
+
+A query is ranked in one part or two: normally one, the whole visible set. When the query itself names a state
+(any spelling: kb.anonymity) and some hosts are hidden from the viewer, words naming a state count only for the
+practices whose host the viewer sees: those are ranked by the query, and the others keep the places they have
+when the whole visible set is ranked by the query without those words. So naming a state cannot find, nor move,
+its anonymous entries: their scores are the same whichever state the query names. Each part is ranked alone —
+its own candidates, standardisation and match floor — and the parts merged by score.
+"""
 
 from __future__ import annotations
 
 import os
 import threading
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
 from sqlmodel import Session
 
 from index.catalogue import Catalogue
 from index.embedder import Embedder
-from index.fusion import Standardised, fuse_standardised, standardise
+from index.fusion import fuse_standardised, standardise
+from index.lexical import LexicalView
+from index.lru import LRU
+from index.store import PassageWriter
+from kb.anonymity import without_redactions
 from kb.queries import Filters, visible_rows
 from kb.viewer import Viewer
 from kb.vocabulary import Vocabulary
 
-_SCANS = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2), thread_name_prefix="kb-scan")
-"""The process's vector scans run here, beside the BM25 scoring of the request thread (one pool: cores are shared)."""
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def scan_pool() -> ThreadPoolExecutor:
+    """Return the process's pool for vector scans (made on first use; one per process, as cores are shared)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2), thread_name_prefix="kb-scan")
+        return _pool
 
 
 @dataclass
@@ -29,8 +52,6 @@ class Hit:
     score: float
     host_shown: bool
     passage: str = ""
-    dense: float | None = None
-    lexical: float | None = None
 
 
 @dataclass
@@ -47,62 +68,72 @@ class Ranking:
     ids: np.ndarray
     scores: np.ndarray
     passages: np.ndarray  # each match's best passage id, -1 when the dense ranking did not reach it
-    dense: np.ndarray  # raw similarity, NaN when absent from the dense ranking
-    lexical: np.ndarray  # raw BM25 score, NaN when absent from the lexical ranking
 
     @classmethod
     def empty(cls) -> Ranking:
-        nothing = np.zeros(0)
-        return cls(ids=np.zeros(0, dtype=np.int64), scores=nothing, passages=np.zeros(0, dtype=np.int64),
-                   dense=nothing, lexical=nothing)
+        return cls(ids=np.zeros(0, dtype=np.int64), scores=np.zeros(0), passages=np.zeros(0, dtype=np.int64))
+
+
+@dataclass(frozen=True)
+class Audience:
+    """What one kind of viewer may see at one change sequence, and the BM25 statistics of exactly that."""
+
+    ids: np.ndarray  # sorted practice ids
+    shown: np.ndarray  # aligned with ids: may the viewer see the host?
+    lexical: LexicalView
 
 
 @dataclass(frozen=True)
 class VisibleSet:
-    """The practices one kind of viewer may see under some filters, at one change sequence."""
+    """The practices a viewer may see under some filters (a subset of their audience)."""
 
     ids: np.ndarray
-    host_shown: frozenset[int]
-    everything: bool = False
-    passages: np.ndarray | None = None
-    host_shown_ids: np.ndarray | None = None
-
-    def allows(self, practice_ids: np.ndarray) -> np.ndarray:
-        """Return a mask of which of the practice ids are in this visible set."""
-        return _members(self._visible_mask, practice_ids)
+    shown: np.ndarray
+    audience: Audience
+    everything: bool = False  # every practice, every host shown
 
     def shows_host(self, practice_ids: np.ndarray) -> np.ndarray:
         """Return a mask of which of the practice ids this viewer may see the host of."""
-        return _members(self._shown_mask, practice_ids)
+        return _lookup(self.ids, self.shown, practice_ids)
 
-    @cached_property
-    def _visible_mask(self) -> np.ndarray:
-        return _mask_of(self.ids)
+    def allows(self, practice_ids: np.ndarray) -> np.ndarray:
+        """Return a mask of which of the practice ids are in this visible set."""
+        return _lookup(self.ids, np.ones(len(self.ids), dtype=bool), practice_ids)
 
-    @cached_property
-    def _shown_mask(self) -> np.ndarray:
-        shown = self.host_shown_ids
-        return _mask_of(np.fromiter(self.host_shown, dtype=np.int64) if shown is None else shown)
-
-
-def _mask_of(ids: np.ndarray) -> np.ndarray:
-    """Return a boolean array indexed by id, true for the given ids (database ids are small and dense)."""
-    mask = np.zeros(int(ids.max()) + 1 if len(ids) else 0, dtype=bool)
-    mask[ids] = True
-    return mask
+    def without(self, practice_id: int) -> VisibleSet:
+        keep = self.ids != practice_id
+        return VisibleSet(ids=self.ids[keep], shown=self.shown[keep], audience=self.audience)
 
 
-def _members(mask: np.ndarray, ids: np.ndarray) -> np.ndarray:
-    """Look ids up in a mask made by `_mask_of`; ids outside it are not members."""
-    ids = np.asarray(ids, dtype=np.int64)
-    inside = (ids >= 0) & (ids < len(mask))
-    found = np.zeros(len(ids), dtype=bool)
-    found[inside] = mask[ids[inside]]
-    return found
+def _lookup(sorted_ids: np.ndarray, values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    wanted = np.asarray(wanted, dtype=np.int64)
+    if len(sorted_ids) == 0:
+        return np.zeros(len(wanted), dtype=bool)
+    where = np.searchsorted(sorted_ids, wanted).clip(max=len(sorted_ids) - 1)
+    return (sorted_ids[where] == wanted) & values[where]
+
+
+@dataclass(frozen=True)
+class Part:
+    """Practices ranked together by one text (see the module docstring)."""
+
+    query: str  # what the embedder reads
+    lexical_query: str  # what BM25 reads (the same text, except for the words BM25 leaves out)
+    ids: np.ndarray
+    passages: np.ndarray | None  # allow-list of the vector scan; None: every vector, no allow-list needed
+    docs: np.ndarray  # the BM25 documents, sorted
+    keep: np.ndarray | None = None  # of the ranking, keep only these practices (None: all)
+
+
+@dataclass(frozen=True)
+class _Dense:
+    ids: np.ndarray
+    scores: np.ndarray
+    passages: np.ndarray
 
 
 class SearchService:
-    """Search over the catalogue, always inside the viewer's visible set."""
+    """Search over the catalogue, always inside the viewer's audience."""
 
     def __init__(
         self,
@@ -110,6 +141,7 @@ class SearchService:
         catalogue: Catalogue,
         embedder: Embedder,
         vocabularies: dict[str, Vocabulary],
+        writer: PassageWriter,
         min_similarity: float,
         candidates: int = 1000,
         lexical_floor: float = 0.5,
@@ -117,41 +149,43 @@ class SearchService:
         self.catalogue = catalogue
         self.embedder = embedder
         self.vocabularies = vocabularies
+        self.writer = writer
         self.min_similarity = min_similarity
         self.candidates = candidates
         self.lexical_floor = lexical_floor
-        self._visible_cache: OrderedDict[tuple[object, ...], VisibleSet] = OrderedDict()
-        self._cache_lock = threading.Lock()
+        self._audiences: LRU[Audience] = LRU(64)
+        self._visible: LRU[VisibleSet] = LRU(256)
 
-    # -- the visible set ------------------------------------------------------------------------
+    # -- who sees what ---------------------------------------------------------------------------
 
     def visible_set(self, session: Session, viewer: Viewer, filters: Filters) -> VisibleSet:
         """Return what the viewer may see under the filters, as of the database now."""
         seq = self.catalogue.catch_up(session)
-        key = (seq, viewer.cache_key, filters.key())
-        with self._cache_lock:
-            cached = self._visible_cache.get(key)
-            if cached is not None:
-                self._visible_cache.move_to_end(key)
-                return cached
-        rows = visible_rows(session, viewer, filters, self.vocabularies)
-        ids = np.asarray(sorted(pid for pid, _ in rows), dtype=np.int64)
-        everything = self.catalogue.is_everything(ids)
-        found = VisibleSet(
-            ids=ids,
-            host_shown=frozenset(pid for pid, shown in rows if shown),
-            everything=everything,
-            passages=None if everything else self.catalogue.allowed_passages(ids),
-            host_shown_ids=np.asarray(sorted(pid for pid, shown in rows if shown), dtype=np.int64),
-        )
-        with self._cache_lock:
-            stale = [k for k in self._visible_cache if k[0] != seq]
-            for k in stale:
-                del self._visible_cache[k]
-            self._visible_cache[key] = found
-            while len(self._visible_cache) > 256:
-                self._visible_cache.popitem(last=False)
-        return found
+        self._audiences.drop_where(lambda key: key[0] != seq)  # type: ignore[index]
+        self._visible.drop_where(lambda key: key[0] != seq)  # type: ignore[index]
+        audience = self._audiences.get_or_build((seq, viewer.cache_key),
+                                                lambda: self._audience(session, viewer))
+        if filters.is_empty():
+            return self._visible.get_or_build((seq, viewer.cache_key, filters),
+                                              lambda: self._everything_or(audience, audience.ids, audience.shown))
+
+        def build() -> VisibleSet:
+            rows = sorted(visible_rows(session, viewer, filters, self.vocabularies))
+            ids = np.asarray([pid for pid, _ in rows], dtype=np.int64)
+            return self._everything_or(audience, ids, np.asarray([shown for _, shown in rows], dtype=bool))
+
+        return self._visible.get_or_build((seq, viewer.cache_key, filters), build)
+
+    def _audience(self, session: Session, viewer: Viewer) -> Audience:
+        rows = sorted(visible_rows(session, viewer, Filters(), self.vocabularies))
+        ids = np.asarray([pid for pid, _ in rows], dtype=np.int64)
+        shown = np.asarray([flag for _, flag in rows], dtype=bool)
+        docs = self.catalogue.lexical_docs(ids[shown], ids[~shown])
+        return Audience(ids=ids, shown=shown, lexical=self.catalogue.lexical.view(docs))
+
+    def _everything_or(self, audience: Audience, ids: np.ndarray, shown: np.ndarray) -> VisibleSet:
+        everything = bool(shown.all()) and self.catalogue.is_everything(ids)
+        return VisibleSet(ids=ids, shown=shown, audience=audience, everything=everything)
 
     # -- searching ------------------------------------------------------------------------------
 
@@ -172,157 +206,171 @@ class SearchService:
         With `match_floor` (the default) only practices that match the query well enough count and are
         returned; without it, every ranked candidate is (benchmarks measure the raw ranking this way).
         """
-        filters = filters or Filters()
-        visible = self.visible_set(session, viewer, filters)
+        visible = self.visible_set(session, viewer, filters or Filters())
         query = query.strip()
-        ranking = self.rank(query, visible, match_floor=match_floor) if query else self._browse_order(visible.ids)
+        ranking = (self.rank(query, visible, requester=viewer.requester, match_floor=match_floor) if query
+                   else self._browse_order(visible.ids))
         page = slice(offset, offset + limit)
         texts = self.catalogue.passage_texts(session, ranking.passages[page].tolist())
+        shown = visible.shows_host(ranking.ids[page])
         hits = [
-            Hit(practice_id=pid, score=score, host_shown=pid in visible.host_shown, passage=texts.get(passage, ""),
-                dense=_number(dense), lexical=_number(lexical))
-            for pid, score, passage, dense, lexical in zip(
-                ranking.ids[page].tolist(), ranking.scores[page].tolist(), ranking.passages[page].tolist(),
-                ranking.dense[page].tolist(), ranking.lexical[page].tolist(), strict=True)
+            Hit(practice_id=pid, score=score, host_shown=bool(host), passage=texts.get(passage, ""))
+            for pid, score, passage, host in zip(ranking.ids[page].tolist(), ranking.scores[page].tolist(),
+                                                 ranking.passages[page].tolist(), shown.tolist(), strict=True)
         ]
         facets = self._facets(ranking.ids, visible) if with_facets else {}
         return SearchResult(total=len(ranking.ids), hits=hits, facets=facets)
 
     def _browse_order(self, ids: np.ndarray) -> Ranking:
-        """Without a query: newest source first, then by id."""
-        years = self.catalogue.facet_table().years_of(ids)
-        order = np.lexsort((ids, -years))
-        nothing = np.full(len(ids), np.nan)
-        return Ranking(ids=ids[order], scores=np.zeros(len(ids)), passages=np.full(len(ids), -1, dtype=np.int64),
-                       dense=nothing, lexical=nothing)
+        """Without a query: newest source first, then in the order of the opaque ids."""
+        table = self.catalogue.facet_table()
+        order = np.lexsort((table.tiebreaks_of(ids), -table.years_of(ids)))
+        return Ranking(ids=ids[order], scores=np.zeros(len(ids)), passages=np.full(len(ids), -1, dtype=np.int64))
 
-    def dense_scores(self, query: str, ids: np.ndarray, k: int) -> tuple[dict[int, float], dict[int, int]]:
-        """Return each practice's best passage similarity among the allowed ids, and that passage."""
-        allowed = np.sort(np.asarray(ids, dtype=np.int64))
-        visible = VisibleSet(ids=allowed, host_shown=frozenset(), passages=self.catalogue.allowed_passages(allowed))
-        pids, scores, passages = self._dense(self.embedder.encode_query(query), visible, k)
-        return (dict(zip(pids.tolist(), scores.tolist(), strict=True)),
-                dict(zip(pids.tolist(), passages.tolist(), strict=True)))
+    def parts(self, query: str, visible: VisibleSet) -> list[Part]:
+        """Return which practices to rank by which text (see the module docstring)."""
+        hidden = ~visible.shown
+        if not hidden.any():
+            passages = None if visible.everything and not self.catalogue.holds_redacted_passages() else \
+                self.catalogue.passages_for(visible.ids, visible.ids[:0])
+            return [Part(query, query, visible.ids, passages, visible.ids)]
+        redacted = self.catalogue.terms.redacted(query)
+        if redacted == query:
+            return [self._part(query, query, visible.ids[visible.shown], visible.ids[hidden])]
+        unnamed = " ".join(without_redactions(redacted).split())
+        parts = [self._part(query, query, visible.ids[visible.shown], visible.ids[:0])]
+        if unnamed:
+            whole = self._part(unnamed, unnamed, visible.ids[visible.shown], visible.ids[hidden])
+            parts.append(Part(whole.query, whole.lexical_query, whole.ids, whole.passages, whole.docs,
+                              keep=visible.ids[hidden]))
+        return parts
 
-    def lexical_scores(self, query: str, ids: np.ndarray) -> dict[int, float]:
-        """Return BM25 scores of the allowed practices that contain a query term."""
-        return self.catalogue.lexical.scores(query, ids)
+    def _part(self, query: str, lexical_query: str, shown: np.ndarray, hidden: np.ndarray) -> Part:
+        return Part(query, lexical_query, np.sort(np.concatenate([shown, hidden])),
+                    self.catalogue.passages_for(shown, hidden), self.catalogue.lexical_docs(shown, hidden))
 
-    def _dense(self, vector: np.ndarray, visible: VisibleSet, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Return (practice ids, best passage similarity, that passage) of the visible practices, best first."""
-        allowed = None if visible.everything else visible.passages
-        if allowed is None and not visible.everything:
-            allowed = self.catalogue.allowed_passages(visible.ids)
-        passage_ids, scores = self.catalogue.vectors.search(vector, k, allowed)
-        owners = self.catalogue.owners_of(passage_ids)
-        keep = (owners >= 0) & visible.allows(owners)  # never score a practice outside the visible set
-        owners, scores, passage_ids = owners[keep], scores[keep], passage_ids[keep]
-        _, first = np.unique(owners, return_index=True)  # results are best first: first passage is the best
-        first.sort()
-        return owners[first], scores[first].astype(np.float64), passage_ids[first]
-
-    def _split_by_host(self, visible: VisibleSet) -> tuple[VisibleSet, VisibleSet] | None:
-        """Split the visible set by whether the viewer may see the host; None when every host is shown."""
-        shown = visible.shows_host(visible.ids)
-        if shown.all():
-            return None
-        parts = []
-        for ids in (visible.ids[shown], visible.ids[~shown]):
-            parts.append(VisibleSet(ids=ids, host_shown=visible.host_shown, host_shown_ids=visible.host_shown_ids,
-                                    passages=self.catalogue.allowed_passages(ids)))
-        return parts[0], parts[1]
-
-    def _without_words(self, query: str, terms: set[str]) -> str:
-        """Return the query without the words that contain any of these (tokenized) terms."""
-        tokenize = self.catalogue.lexical.tokenize
-        return " ".join(word for word in query.split() if not terms.intersection(tokenize(word)))
-
-    def _parts(self, query: str, visible: VisibleSet) -> list[tuple[str, VisibleSet]]:
-        """Return which practices to rank by which text.
-
-        Normally the whole visible set by the query. When the query names a state and the viewer has hidden
-        hosts in view: shown-host practices by the query, hidden-host ones by the query without the words
-        naming a state ("Aldoria's" goes whole, "s" and all).
-        """
-        named = self.catalogue.state_words.intersection(self.catalogue.lexical.tokenize(query))
-        split = self._split_by_host(visible) if named else None
-        if split is None:
-            return [(query, visible)]
-        return [(query, split[0]), (self._without_words(query, named), split[1])]
-
-    def _dense_ranking(
-        self, parts: list[tuple[np.ndarray, VisibleSet]]
-    ) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], Standardised]:
-        """Scan each part with its vector, merge best first and standardise (run on the scan thread)."""
-        ranked = [self._dense(vector, part, self.candidates) for vector, part in parts]
-        ids, scores, passages = ranked[0]
-        if len(ranked) > 1:
-            ids, scores, passages = (np.concatenate(column) for column in zip(*ranked, strict=True))
-            order = np.argsort(-scores, kind="stable")[: self.candidates]
-            ids, scores, passages = ids[order], scores[order], passages[order]
-        return (ids, scores, passages), standardise(ids, scores)
-
-    def rank(self, query: str, visible: VisibleSet, *, match_floor: bool = True) -> Ranking:
+    def rank(self, query: str, visible: VisibleSet, *, requester: str | None = None,
+             match_floor: bool = True) -> Ranking:
         """Rank the visible practices for a query: fused dense and lexical scores of the matches, best first.
 
-        The vector scan runs on a worker thread while this one scores BM25 (FAISS and numpy release the
+        The vector scans run on a worker thread while this one scores BM25 (FAISS and numpy release the
         interpreter lock), so a search costs about the embedding plus the longer of the two, not the sum.
-        Words naming a state count only for practices whose host the viewer may see: the others are ranked
-        by the query without them, so a host's name in an anonymous entry cannot find it.
         """
         if len(visible.ids) == 0:
             return Ranking.empty()
-        parts = self._parts(query, visible)
-        scan = _SCANS.submit(self._dense_ranking,
-                             [(self.embedder.encode_query(text), part) for text, part in parts if text])
+        parts = [part for part in self.parts(query, visible) if len(part.ids)]
+        vectors = [self.embedder.encode_query(part.query, requester=requester) for part in parts]
+        scan = scan_pool().submit(lambda: [self._dense(v, part) for v, part in zip(vectors, parts, strict=True)])
         try:
-            scored = [self.catalogue.lexical.score_arrays(text, None if part.everything else part.ids)
-                      for text, part in parts]
-            lexical_ids, lexical = scored[0]
-            if len(scored) > 1:
-                lexical_ids, lexical = (np.concatenate(column) for column in zip(*scored, strict=True))
-            top_lexical = float(lexical.max()) if len(lexical) else 0.0
-            lexical_floor = self.lexical_floor * top_lexical if top_lexical > 0 else np.inf
-            chosen = _candidates(lexical, self.candidates, lexical_floor if match_floor else np.inf)
-            lexical_side = standardise(lexical_ids, lexical, chosen)
+            lexical = [self._lexical(part, visible.audience.lexical) for part in parts]
         finally:
-            (dense_ids, _, best_passage), dense_side = scan.result()
-        fused = fuse_standardised(dense_side, lexical_side)
+            dense = scan.result()
+        return self._merge([self._kept(self._fuse(d, lx, match_floor), part)
+                            for d, lx, part in zip(dense, lexical, parts, strict=True)])
+
+    def rank_dense(self, query: str, visible: VisibleSet) -> Ranking:
+        """Rank by the dense side alone (the benchmarks measure it beside the fused ranking)."""
+        parts = [part for part in self.parts(query, visible) if len(part.ids)]
+        found = [self._dense(self.embedder.encode_query(part.query), part) for part in parts]
+        return self._merge([self._kept(Ranking(d.ids, d.scores, d.passages), part)
+                            for d, part in zip(found, parts, strict=True)])
+
+    def rank_lexical(self, query: str, visible: VisibleSet) -> Ranking:
+        """Rank by BM25 alone (the benchmarks measure it beside the fused ranking)."""
+        parts = [part for part in self.parts(query, visible) if len(part.ids)]
+        found = [self._lexical(part, visible.audience.lexical) for part in parts]
+        return self._merge([self._kept(Ranking(ids, scores.astype(np.float64), np.full(len(ids), -1, dtype=np.int64)),
+                                       part) for (ids, scores), part in zip(found, parts, strict=True)])
+
+    def _dense(self, vector: np.ndarray, part: Part) -> _Dense:
+        """Return each practice of the part by its best passage similarity (and that passage), best first."""
+        passage_ids, scores = self.catalogue.vectors.search(vector, self.candidates, part.passages)
+        owners = self.catalogue.owners_of(passage_ids)
+        keep = (owners >= 0) & _lookup(part.ids, np.ones(len(part.ids), dtype=bool), owners)  # nothing outside
+        owners, scores, passage_ids = owners[keep], scores[keep], passage_ids[keep]
+        _, first = np.unique(owners, return_index=True)  # results are best first: first passage is the best
+        first.sort()
+        return _Dense(owners[first], scores[first].astype(np.float64), passage_ids[first])
+
+    def _lexical(self, part: Part, view: LexicalView) -> tuple[np.ndarray, np.ndarray]:
+        """Return (practice ids, BM25 scores) of the part's practices that contain a query term."""
+        docs, scores = self.catalogue.lexical.score_arrays(part.lexical_query, view, part.docs)
+        return np.abs(docs), scores
+
+    def _fuse(self, dense: _Dense, lexical: tuple[np.ndarray, np.ndarray], match_floor: bool) -> Ranking:
+        """Fuse one part's two rankings over its own candidates, keeping the matches."""
+        lexical_ids, lexical_scores = lexical
+        top_lexical = float(lexical_scores.max()) if len(lexical_scores) else 0.0
+        floor = self.lexical_floor * top_lexical if top_lexical > 0 else np.inf
+        chosen = _candidates(lexical_scores, self.candidates, floor if match_floor else np.inf)
+        fused = fuse_standardised(standardise(dense.ids, dense.scores),
+                                  standardise(lexical_ids, lexical_scores, chosen), self._tiebreaks)
         matched = np.ones(len(fused.ids), dtype=bool)
         if match_floor:
             with np.errstate(invalid="ignore"):
-                matched = (fused.dense >= self.min_similarity) | (fused.lexical >= lexical_floor)
+                matched = (fused.dense >= self.min_similarity) | (fused.lexical >= floor)
         ids = fused.ids[matched]
-        order = np.argsort(dense_ids)  # the best passage of each fused id, by a sorted lookup
-        where = np.searchsorted(dense_ids, ids, sorter=order).clip(max=max(len(dense_ids) - 1, 0))
-        passages = np.full(len(ids), -1, dtype=np.int64)
-        if len(dense_ids):
-            found = dense_ids[order[where]] == ids
-            passages[found] = best_passage[order[where[found]]]
-        return Ranking(ids=ids, scores=fused.scores[matched], passages=passages, dense=fused.dense[matched],
-                       lexical=fused.lexical[matched])
+        return Ranking(ids=ids, scores=fused.scores[matched], passages=_best_passages(ids, dense))
+
+    @staticmethod
+    def _kept(ranking: Ranking, part: Part) -> Ranking:
+        if part.keep is None:
+            return ranking
+        keep = _lookup(np.sort(part.keep), np.ones(len(part.keep), dtype=bool), ranking.ids)
+        return Ranking(ranking.ids[keep], ranking.scores[keep], ranking.passages[keep])
+
+    def _merge(self, rankings: list[Ranking]) -> Ranking:
+        """Merge parts ranked on their own into one ranking, best first, ties in the opaque order."""
+        if not rankings:
+            return Ranking.empty()
+        if len(rankings) == 1:
+            return rankings[0]
+        ids, scores, passages = (np.concatenate(column) for column in
+                                 zip(*((r.ids, r.scores, r.passages) for r in rankings), strict=True))
+        order = np.lexsort((self._tiebreaks(ids), -scores))
+        return Ranking(ids=ids[order], scores=scores[order], passages=passages[order])
+
+    def _tiebreaks(self, ids: np.ndarray) -> np.ndarray:
+        return self.catalogue.facet_table().tiebreaks_of(ids)
 
     def _facets(self, ids: np.ndarray, visible: VisibleSet) -> dict[str, dict[str, int]]:
         return self.catalogue.facet_table().counts(ids, visible.shows_host(ids))
 
     def related(self, session: Session, viewer: Viewer, practice_id: int, *, limit: int = 5) -> list[Hit]:
-        """Return the nearest practices the viewer may see, by the practice's own passages."""
+        """Return the nearest practices the viewer may see, by the practice's first passage as the viewer reads it."""
         visible = self.visible_set(session, viewer, Filters())
-        if not np.isin(practice_id, visible.ids):  # never rank by the text of a practice the viewer cannot see
+        if not visible.allows(np.asarray([practice_id]))[0]:  # never rank by the text of a hidden practice
             return []
-        own = self.catalogue.passages_of.get(practice_id)
-        others = visible.ids[visible.ids != practice_id]
-        if own is None or len(own) == 0 or len(others) == 0:
+        shown = bool(visible.shows_host(np.asarray([practice_id]))[0])
+        own = (self.catalogue.raw_passages if shown else self.catalogue.redacted_passages).get(practice_id)
+        others = visible.without(practice_id)
+        if own is None or len(own) == 0 or len(others.ids) == 0:
             return []
         first = self.catalogue.passage_texts(session, [int(own[0])]).get(int(own[0]), "")
-        dense, best_passage = self.dense_scores(first, others, max(limit * 4, 20))
-        ranked = sorted(dense.items(), key=lambda item: -item[1])[:limit]
-        texts = self.catalogue.passage_texts(session, [best_passage.get(pid, -1) for pid, _ in ranked])
-        return [
-            Hit(practice_id=pid, score=score, host_shown=pid in visible.host_shown,
-                passage=texts.get(best_passage.get(pid, -1), ""), dense=score)
-            for pid, score in ranked
-        ]
+        parts = [part for part in self.parts(first, others) if len(part.ids)]
+        ranking = self._merge([
+            self._kept(Ranking(d.ids, d.scores, d.passages), part) for d, part in
+            zip((self._dense(self.embedder.encode_query(part.query, requester=viewer.requester), part)
+                 for part in parts), parts, strict=True)
+        ])
+        top = slice(0, limit)
+        texts = self.catalogue.passage_texts(session, ranking.passages[top].tolist())
+        hosts = others.shows_host(ranking.ids[top])
+        return [Hit(practice_id=pid, score=score, host_shown=bool(host), passage=texts.get(passage, ""))
+                for pid, score, passage, host in zip(ranking.ids[top].tolist(), ranking.scores[top].tolist(),
+                                                     ranking.passages[top].tolist(), hosts.tolist(), strict=True)]
+
+
+def _best_passages(ids: np.ndarray, dense: _Dense) -> np.ndarray:
+    """Return the best passage of each id by a sorted lookup in the dense ranking (-1 where it did not reach)."""
+    passages = np.full(len(ids), -1, dtype=np.int64)
+    if len(dense.ids) == 0:
+        return passages
+    order = np.argsort(dense.ids)
+    where = np.searchsorted(dense.ids, ids, sorter=order).clip(max=len(dense.ids) - 1)
+    found = dense.ids[order[where]] == ids
+    passages[found] = dense.passages[order[where[found]]]
+    return passages
 
 
 def _candidates(scores: np.ndarray, k: int, floor: float) -> np.ndarray:
@@ -336,8 +384,3 @@ def _candidates(scores: np.ndarray, k: int, floor: float) -> np.ndarray:
     if len(reaching) >= k:
         return reaching
     return np.argpartition(-scores, k)[:k]  # fewer than k reach the floor: they are all in the top k
-
-
-def _number(value: float) -> float | None:
-    """Return a score, or None for NaN (absent from that ranking)."""
-    return None if value != value else value

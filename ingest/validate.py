@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ingest.readers import RawRecord
 from kb.records import KnownNames, PracticeRecord, check_record
@@ -13,18 +12,25 @@ from kb.records import KnownNames, PracticeRecord, check_record
 _MAX_SHOWN = 80
 
 
-@dataclass(frozen=True)
-class IngestError:
-    """One problem in one file, located as precisely as the format allows."""
+class IngestError(BaseModel):
+    """One problem in one file, located as precisely as the format allows (also the API's answer)."""
 
-    path: Path
+    model_config = ConfigDict(frozen=True)
+
+    file: str
     line: int | None
     message: str
     record: int | None = None
     record_id: str | None = None
+    field: str | None = None
+
+    @classmethod
+    def at(cls, path: Path | str, line: int | None, message: str, record: int | None = None,
+           record_id: str | None = None, field: str | None = None) -> IngestError:
+        return cls(file=str(path), line=line, message=message, record=record, record_id=record_id, field=field)
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else str(self.path)
+        where = f"{self.file}:{self.line}" if self.line else self.file
         what = ""
         if self.record is not None:
             what = f" record {self.record}" + (f" (id {self.record_id})" if self.record_id else "") + ","
@@ -68,7 +74,7 @@ def validate_record(path: Path, raw: RawRecord, known: KnownNames) -> tuple[Prac
 
     def error(field_name: str | None, message: str) -> IngestError:
         line = raw.line_of(field_name) if field_name else raw.line
-        return IngestError(path, line, message, raw.number, record_id)
+        return IngestError.at(path, line, message, raw.number, record_id, field_name)
 
     if not isinstance(raw.data, dict):
         return None, [error(None, f"a record is a mapping of fields, not {_kind_of(raw.data)}")]

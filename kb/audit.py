@@ -1,13 +1,15 @@
-"""The append-only audit log and the change log that keeps every process's caches in step."""
+"""The append-only audit log: who did what to which object, when, with before and after; and reading it back."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, text
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from kb.models import AuditEvent, ChangeLog
+from kb.changes import note_change
+from kb.models import AuditEvent
 
 
 def record(
@@ -34,25 +36,35 @@ def record(
     note_change(session, object_type=object_type, object_id=object_id)
 
 
-def note_change(session: Session, *, object_type: str, object_id: str | int = "") -> None:
-    """Advance the change sequence so cached search data is refreshed on the next request."""
-    _serialise_changes(session)
-    session.add(ChangeLog(object_type=object_type, object_id=str(object_id)))
+@dataclass(frozen=True)
+class AuditQuery:
+    """What the audit log is narrowed to; empty fields match everything."""
+
+    actor: str = ""
+    object_id: str = ""
+    object_type: str = ""
+    since: date | None = None
+    until: date | None = None
 
 
-CHANGE_LOG_LOCK = 0x6B62_6368  # any constant shared by every process of one database
+def find_events(session: Session, query: AuditQuery, *, limit: int = 50, offset: int = 0) -> list[AuditEvent]:
+    """Return audit events matching the query, newest first."""
+    statement = select(AuditEvent)
+    if query.actor:
+        statement = statement.where(AuditEvent.actor == query.actor)
+    if query.object_id:
+        statement = statement.where(col(AuditEvent.object_id).contains(query.object_id))
+    if query.object_type:
+        statement = statement.where(AuditEvent.object_type == query.object_type)
+    if query.since is not None:
+        statement = statement.where(AuditEvent.at >= datetime.combine(query.since, time.min, tzinfo=UTC))
+    if query.until is not None:
+        end = datetime.combine(query.until + timedelta(days=1), time.min, tzinfo=UTC)
+        statement = statement.where(AuditEvent.at < end)
+    statement = statement.order_by(col(AuditEvent.id).desc()).offset(offset).limit(limit)
+    return list(session.exec(statement))
 
 
-def _serialise_changes(session: Session) -> None:
-    """On PostgreSQL, hold a transaction lock so sequence numbers become visible in commit order.
-
-    Without it a transaction that took seq 10 could commit after one that took seq 11, and a process that
-    had already caught up to 11 would never see change 10. (SQLite serialises writers by itself.)
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHANGE_LOG_LOCK})
-
-
-def current_change_seq(session: Session) -> int:
-    """Return the newest change sequence number (0 for an empty log)."""
-    return session.exec(select(func.coalesce(func.max(ChangeLog.seq), 0))).one()
+def actors(session: Session) -> list[str]:
+    """Return everyone who appears in the audit log."""
+    return sorted(session.exec(select(AuditEvent.actor).distinct()))

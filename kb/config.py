@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,16 +34,16 @@ class Settings(BaseSettings):
     min_similarity: float = Field(
         default=0.3, description="Dense cosine below which a practice does not count as matching a query"
     )
-    secret_key: str = Field(default="dev-only-change-me", description="Signs session cookies; set in production")
+    secret_key: str = Field(default="", description="Signs session cookies: a long random value, required to serve")
+    demo: bool = Field(default=False, description="Demo mode: without a secret key, use one generated once in "
+                                                  "the data folder")
     session_max_age: int = Field(default=8 * 3600, description="Seconds a sign-in lasts")
     secure_cookies: bool = Field(default=False, description="Send cookies only over HTTPS (set behind TLS)")
     login_attempts_per_minute: int = 10
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, description="Largest file accepted for ingest")
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "INFO"
-    test_postgres_url: str | None = Field(
-        default=None, description="PostgreSQL server the test suite uses (each run in its own schema)"
-    )
 
     @field_validator("database_url")
     @classmethod
@@ -54,6 +56,43 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    def session_key(self) -> str:
+        """Return the key that signs session cookies; refuse to go on with none, or a known one, outside demo mode.
+
+        In demo mode without a key, one is generated once into the data folder (readable by the owner only) and
+        shared by every process of that folder.
+        """
+        if self.secret_key and self.secret_key not in KNOWN_KEYS and len(self.secret_key) >= 32:
+            return self.secret_key
+        if not self.demo:
+            reason = "is not set" if not self.secret_key else "is a known or short value (use 32+ random characters)"
+            raise ConfigurationError(
+                f"KB_SECRET_KEY {reason}: anyone could forge a sign-in. Set it to a long random value, e.g. "
+                "`python -c \"import secrets; print(secrets.token_urlsafe(48))\"`, or run `kb serve --demo` to "
+                "serve the demo with a key generated in the data folder."
+            )
+        path = self.data_dir / DEMO_KEY_FILE
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{DEMO_KEY_FILE}.{os.getpid()}")
+            tmp.write_text(secrets.token_urlsafe(48))
+            tmp.chmod(0o600)
+            try:
+                os.link(tmp, path)  # the first process to get here wins; every process then reads its key
+            except FileExistsError:
+                pass
+            finally:
+                tmp.unlink(missing_ok=True)
+        return path.read_text().strip()
+
+
+KNOWN_KEYS = frozenset({"dev-only-change-me", "change-me", "secret", "changeme"})
+DEMO_KEY_FILE = "secret_key"
+
+
+class ConfigurationError(RuntimeError):
+    """The process cannot start as configured; the message says what to set."""
 
 
 @lru_cache

@@ -4,22 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from kb.errors import InvalidInput
 from kb.models import Network, Practice, State, Status
 from kb.practices import Outcome, upsert_practice
-from kb.records import KnownNames, PracticeRecord, RecordProblem, check_record
+from kb.records import KnownNames, PracticeRecord, check_record
 from kb.viewer import Viewer
 from kb.visibility import visible_to
-from kb.vocabulary import Vocabulary
+from kb.vocabulary import TAG_VOCABULARIES, Vocabulary
 
 
-class CurationError(ValueError):
+class CurationError(InvalidInput):
     """A record that cannot be saved as given; `problems` says what to fix."""
-
-    def __init__(self, problems: list[RecordProblem]) -> None:
-        super().__init__("; ".join(str(p) for p in problems))
-        self.problems = problems
 
 
 def known_names(session: Session, vocabularies: dict[str, Vocabulary]) -> KnownNames:
@@ -32,13 +29,13 @@ def known_names(session: Session, vocabularies: dict[str, Vocabulary]) -> KnownN
 
 
 def save_practice(
-    session: Session, *, record: PracticeRecord, vocabularies: dict[str, Vocabulary], actor: str
+    session: Session, *, record: PracticeRecord, vocabularies: dict[str, Vocabulary], actor: str, via: str
 ) -> tuple[Outcome, Practice]:
     """Check a record against the vocabularies and directory, then insert or update its practice."""
     normalised, problems = check_record(record, known_names(session, vocabularies))
     if problems:
         raise CurationError(problems)
-    return upsert_practice(session, record=normalised, actor=actor)
+    return upsert_practice(session, record=normalised, actor=actor, origin=via)
 
 
 @dataclass(frozen=True)
@@ -54,7 +51,7 @@ def queues(session: Session, *, viewer: Viewer) -> Queues:
     def with_status(status: Status) -> list[Practice]:
         statement = (
             select(Practice).where(Practice.status == status, visible_to(viewer))
-            .order_by(Practice.updated_at.desc())  # type: ignore[attr-defined]
+            .order_by(col(Practice.updated_at).desc(), col(Practice.public_id))
         )
         return list(session.exec(statement))
 
@@ -68,6 +65,6 @@ def record_of(practice: Practice, tags: dict[str, list[str]]) -> PracticeRecord:
         "body": practice.body, "host_state": practice.host_state_code,
         "source": {"type": practice.source_type, "year": practice.source_year,
                    "reference": practice.source_reference},
-        "language": practice.language, "domain": tags.get("domain", []), "sector": tags.get("sector", []),
-        "topic": tags.get("topic", []), "references": list(practice.references), "status": practice.status,
+        "language": practice.language, **{name: tags.get(name, []) for name in TAG_VOCABULARIES},
+        "references": list(practice.references), "status": practice.status,
     })

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, create_engine
+from sqlmodel import create_engine
 
 from kb.config import Settings
 
@@ -23,7 +23,7 @@ def make_engine(settings: Settings) -> Engine:
     return create_engine(settings.database_url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -31,13 +31,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
-@contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """Open a session that commits on success and rolls back on error."""
-    with Session(engine, expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+T = TypeVar("T")
+
+
+def in_chunks(items: Sequence[T], size: int = 500) -> list[Sequence[T]]:
+    """Split a list into chunks of at most `size` (one IN (...) clause each: databases cap their parameters)."""
+    return [items[start : start + size] for start in range(0, len(items), size)]

@@ -7,10 +7,11 @@ from collections.abc import Iterable
 from sqlmodel import Session, delete, select
 
 from kb import audit
+from kb.errors import InvalidInput
 from kb.models import Network, State, StateNetwork, User, UserNetwork
 
 
-class DirectoryError(ValueError):
+class DirectoryError(InvalidInput):
     """A state, network or membership that cannot be recorded as asked."""
 
 
@@ -18,7 +19,8 @@ def upsert_state(session: Session, *, code: str, name: str, actor: str) -> State
     """Add a state, or rename it."""
     code = code.strip().upper()
     if len(code) != 2 or not code.isalpha():
-        raise DirectoryError(f"state code {code!r} is not an ISO 3166 alpha-2 code (two letters)")
+        raise DirectoryError(f"state code {code!r} is not an ISO 3166 alpha-2 code (two letters)", field="code",
+                             value=code)
     state = session.get(State, code)
     if state is None:
         state = State(code=code, name=name)
@@ -62,7 +64,7 @@ def set_network_states(session: Session, *, network: Network, states: Iterable[s
     wanted = sorted({s.upper() for s in states})
     unknown = [code for code in wanted if session.get(State, code) is None]
     if unknown:
-        raise DirectoryError(f"unknown state(s): {', '.join(unknown)}")
+        raise DirectoryError(f"unknown state(s): {', '.join(unknown)}", field="states", value=unknown)
     before = network_states(session, network)
     if before == wanted:
         return
@@ -80,7 +82,7 @@ def set_user_networks(session: Session, *, user: User, codes: Iterable[str], act
     networks = [network_by_code(session, code) for code in wanted]
     unknown = [code for code, n in zip(wanted, networks, strict=True) if n is None]
     if unknown:
-        raise DirectoryError(f"unknown network(s): {', '.join(unknown)}")
+        raise DirectoryError(f"unknown network(s): {', '.join(unknown)}", field="networks", value=unknown)
     before = user_network_codes(session, user)
     if before == wanted:
         return

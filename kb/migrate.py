@@ -19,12 +19,36 @@ def alembic_config() -> Config:
     return config
 
 
+class MigrationError(RuntimeError):
+    """A migration left the database inconsistent; nothing of it was kept."""
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database schema up to `revision` (the newest by default)."""
+    """Bring the database schema up to `revision` (the newest by default), in one transaction.
+
+    On SQLite a changed table is rebuilt (copied, dropped, renamed): with foreign keys on, dropping the old
+    table would delete every row that refers to it by ON DELETE CASCADE. So foreign keys are off while the
+    migration runs — a pragma that only takes effect outside a transaction — and checked before it commits.
+    """
     config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise MigrationError(f"the migration to {revision} broke {len(broken)} reference(s), "
+                                             f"e.g. {broken[0]}; nothing was changed")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -35,11 +59,3 @@ def current_revision(engine: Engine) -> str | None:
 
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
-
-
-def autogenerate(engine: Engine, message: str) -> None:
-    """Write a new revision for model changes (a developer's command)."""
-    config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.revision(config, message=message, autogenerate=True)

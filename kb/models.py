@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
+
+PUBLIC_ID_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: read aloud and typed without doubt
+PUBLIC_ID_LENGTH = 12  # about 59 bits: unguessable, and it counts nothing
+PUBLIC_ID_PATTERN = rf"^[{PUBLIC_ID_ALPHABET}]{{{PUBLIC_ID_LENGTH}}}$"
 
 
 def utcnow() -> datetime:
     """Return the current time in UTC."""
     return datetime.now(UTC)
+
+
+def new_public_id() -> str:
+    """Return a fresh opaque identifier for a practice: random, so that the ids a viewer sees count nothing."""
+    return "".join(secrets.choice(PUBLIC_ID_ALPHABET) for _ in range(PUBLIC_ID_LENGTH))
 
 
 class Kind(StrEnum):
@@ -36,6 +46,20 @@ class Scope(StrEnum):
 class Attribution(StrEnum):
     named = "named"
     anonymous = "anonymous"
+
+
+class DecisionKind(StrEnum):
+    """A host's decision on sharing: a grant (of some scope), or a refusal to share beyond the host."""
+
+    grant = "grant"
+    refusal = "refusal"
+
+
+class PassageVariant(StrEnum):
+    """Which text a passage was made from: the entry as written, or as outsiders read an anonymous entry."""
+
+    raw = "raw"
+    redacted = "redacted"
 
 
 class Role(StrEnum):
@@ -98,8 +122,23 @@ class ApiToken(SQLModel, table=True):
     revoked_at: datetime | None = None
 
 
+class UserSession(SQLModel, table=True):
+    """A sign-in: the cookie carries a random session id whose digest is kept here, so it can be ended."""
+
+    __tablename__ = "user_session"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, index=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    ended_at: datetime | None = None
+    ended_reason: str = Field(default="", max_length=64)
+
+
 class Practice(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(default_factory=new_public_id, unique=True, index=True, max_length=16)
     external_id: str = Field(unique=True, index=True, max_length=80)
     kind: Kind = Field(sa_type=String(24), index=True)
     title: str = Field(max_length=300)
@@ -113,6 +152,7 @@ class Practice(SQLModel, table=True):
     references: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     status: Status = Field(default=Status.pending, sa_type=String(16), index=True)
     content_hash: str = Field(default="", max_length=64)
+    decision_version: int = Field(default=0, description="Advanced by every sharing decision (kb.authorisations)")
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -128,19 +168,42 @@ class PracticeTag(SQLModel, table=True):
     __table_args__ = (Index("ix_practice_tag_term", "vocabulary", "term"),)
 
 
+IN_FORCE_CONDITION = "withdrawn_at IS NULL AND superseded_at IS NULL"
+
+
 class Authorisation(SQLModel, table=True):
-    """The host's consent for one practice; a new decision supersedes, nothing is overwritten."""
+    """The host's consent for one practice; a new decision supersedes, nothing is overwritten.
+
+    `granted_by` is on whose authority (the host's focal point, or the official named in a file); `entered_by`
+    and `entered_via` are who recorded it and through what (the portal, the API, a file and its line).
+    At most one decision is in force per practice: the database refuses a second (`uq_authorisation_in_force`).
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     practice_id: int = Field(foreign_key="practice.id", index=True, ondelete="CASCADE")
+    decision: DecisionKind = Field(default=DecisionKind.grant, sa_type=String(16))
     scope: Scope = Field(sa_type=String(16))
     attribution: Attribution = Field(default=Attribution.named, sa_type=String(16))
     granted_by: str = Field(default="", max_length=200)
     granted_at: datetime = Field(default_factory=utcnow)
+    entered_by: str = Field(default="", max_length=64)
+    entered_via: str = Field(default="", max_length=300)
+    entered_at: datetime = Field(default_factory=utcnow)
     note: str = Field(default="", max_length=1000)
     withdrawn_at: datetime | None = None
     withdrawn_by: str | None = Field(default=None, max_length=200)
+    withdrawal_entered_by: str | None = Field(default=None, max_length=64)
+    withdrawal_entered_via: str | None = Field(default=None, max_length=300)
     superseded_at: datetime | None = None
+
+    __table_args__ = (
+        Index("uq_authorisation_in_force", "practice_id", unique=True,
+              sqlite_where=text(IN_FORCE_CONDITION), postgresql_where=text(IN_FORCE_CONDITION)),
+    )
+
+    @property
+    def refused(self) -> bool:
+        return self.decision == DecisionKind.refusal
 
     @property
     def in_force(self) -> bool:
@@ -160,13 +223,15 @@ class Passage(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     practice_id: int = Field(foreign_key="practice.id", index=True, ondelete="CASCADE")
+    variant: PassageVariant = Field(default=PassageVariant.raw, sa_type=String(16))
+    terms_digest: str = Field(default="", max_length=32, description="Identifying terms a redacted passage used")
     position: int = 0
     text: str = Field(sa_column=Column(Text, nullable=False))
     model: str = Field(max_length=200)
     dim: int
     vector: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
-    __table_args__ = (UniqueConstraint("practice_id", "position", name="uq_passage_position"),)
+    __table_args__ = (UniqueConstraint("practice_id", "variant", "position", name="uq_passage_position"),)
 
 
 class ChangeLog(SQLModel, table=True):

@@ -1,4 +1,4 @@
-"""Password hashing with Argon2 (argon2-cffi) and API tokens stored as SHA-256 digests."""
+"""Password hashing with Argon2 (argon2-cffi), the password rule, and random tokens stored as SHA-256 digests."""
 
 from __future__ import annotations
 
@@ -9,13 +9,24 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 200
+
+
+def password_problem(password: str) -> str | None:
+    """Return what is wrong with a new password (the one statement of the rule), or None."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"a password needs at least {MIN_PASSWORD_LENGTH} characters"
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"a password has at most {MAX_PASSWORD_LENGTH} characters"
+    return None
 
 
 def hash_password(password: str) -> str:
-    """Hash a password for storage."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    """Hash a password for storage; refuse one that breaks the password rule."""
+    problem = password_problem(password)
+    if problem:
+        raise ValueError(problem)
     return _hasher.hash(password)
 
 
@@ -29,9 +40,9 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-def new_token() -> str:
-    """Return a fresh random bearer token."""
-    return "kb_" + secrets.token_urlsafe(32)
+def new_token(prefix: str = "kb_") -> str:
+    """Return a fresh random token (256 bits)."""
+    return prefix + secrets.token_urlsafe(32)
 
 
 def token_digest(token: str) -> str:

@@ -23,12 +23,12 @@ from sqlmodel import SQLModel
 
 import kb.models  # noqa: F401  (registers the tables)
 from kb import migrate
-from kb.audit import CHANGE_LOG_LOCK
+from kb.changes import CHANGE_LOG_LOCK
 from kb.models import utcnow
 
 FORMAT = "kb-export"
 VERSION = 1
-# Foreign keys point backwards in this list. Tokens are never exported; the change log is per database.
+# Foreign keys point backwards in this list. Tokens and sessions are never exported; the change log is per database.
 TABLES = (
     "state", "network", "state_network", "user", "user_network", "practice", "practice_tag",
     "authorisation", "authorisation_network", "passage", "audit_event",
@@ -145,7 +145,7 @@ def non_empty_tables(engine: Engine) -> list[str]:
     """Return the tables of the knowledge base that already hold rows."""
     with engine.connect() as connection:
         return [
-            name for name in (*TABLES, "api_token")
+            name for name in (*TABLES, "api_token", "user_session")
             if connection.execute(select(func.count()).select_from(_table(name))).scalar_one()
         ]
 

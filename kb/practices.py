@@ -9,18 +9,13 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import insert
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from kb import audit
-from kb.models import (
-    Authorisation,
-    AuthorisationNetwork,
-    Network,
-    Practice,
-    PracticeTag,
-    as_date,
-    utcnow,
-)
+from kb.authorisations import StatedDecision, apply_recorded, has_decisions
+from kb.db import in_chunks
+from kb.errors import Conflict
+from kb.models import Practice, PracticeTag, Status, new_public_id, utcnow
 from kb.records import AuthorisationIn, PracticeRecord
 from kb.vocabulary import TAG_VOCABULARIES
 
@@ -29,6 +24,15 @@ class Outcome(StrEnum):
     added = "added"
     updated = "updated"
     unchanged = "unchanged"
+
+
+class RecordRefused(Conflict):
+    """A record that would override what is on record (a host's decision, the host itself); names the record."""
+
+    def __init__(self, record_id: str, field: str, message: str) -> None:
+        super().__init__(message)
+        self.record_id = record_id
+        self.field = field
 
 
 def record_hash(record: PracticeRecord) -> str:
@@ -65,17 +69,30 @@ def tags_by_vocabulary(rows: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
     return {name: sorted(terms) for name, terms in tags.items()}
 
 
-def upsert_practice(session: Session, *, record: PracticeRecord, actor: str) -> tuple[Outcome, Practice]:
+def upsert_practice(
+    session: Session, *, record: PracticeRecord, actor: str, origin: str = "record"
+) -> tuple[Outcome, Practice]:
     """Insert or update the practice with the record's external id; leave it alone when nothing changed."""
-    return upsert_practices(session, records=[record], actor=actor)[0]
+    return upsert_practices(session, records=[record], actor=actor, origins={record.id: origin})[0]
+
+
+def stated_decision(given: AuthorisationIn) -> StatedDecision:
+    """Return the decision a record's `authorisation` states."""
+    return StatedDecision(scope=given.scope, networks=list(given.networks), attribution=given.attribution,
+                          granted_by=given.granted_by, granted_at=given.granted_at, withdrawn_at=given.withdrawn_at)
 
 
 def upsert_practices(
-    session: Session, *, records: Sequence[PracticeRecord], actor: str
+    session: Session, *, records: Sequence[PracticeRecord], actor: str, origins: dict[str, str] | None = None
 ) -> list[tuple[Outcome, Practice]]:
-    """Upsert several records (distinct ids) as `upsert_practice` does one, with a few statements for all."""
+    """Upsert several records (distinct ids) as `upsert_practice` does one, with a few statements for all.
+
+    `origins` says where each record came from ("file nuclear.yaml, line 14"), for the decision history. A record
+    that would override a host's decision or move a decided practice to another host raises `RecordRefused`.
+    """
     if len({r.id for r in records}) != len(records):
         raise ValueError("upsert_practices needs records with distinct ids")
+    origins = origins or {}
     existing = _practices_by_external_id(session, [r.id for r in records])
     results: list[tuple[Outcome, Practice]] = []
     pending: list[tuple[PracticeRecord, Practice, Outcome, dict[str, object] | None]] = []
@@ -90,7 +107,8 @@ def upsert_practices(
             practice = _new_practice(record, digest)
         else:
             outcome, before = Outcome.updated, snapshot(session, practice)
-            _copy_record(practice, record, digest)
+            _refuse_moving_a_decided_practice(session, practice, record)
+            _copy_record(practice, record, digest, host_decided=has_decisions(session, practice))
         session.add(practice)
         pending.append((record, practice, outcome, before))
         results.append((outcome, practice))
@@ -101,8 +119,11 @@ def upsert_practices(
     _replace_tags(session, [(practice.id or 0, record.tags()) for record, practice, _, _ in pending], fresh=fresh)
     for record, practice, outcome, before in pending:
         if record.authorisation is not None:
-            _apply_recorded_authorisation(session, practice=practice, given=record.authorisation, actor=actor,
-                                          new=outcome == Outcome.added)
+            try:
+                apply_recorded(session, practice=practice, stated=stated_decision(record.authorisation),
+                               actor=actor, origin=origins.get(record.id, "record"))
+            except Conflict as exc:
+                raise RecordRefused(record.id, "authorisation", exc.message) from exc
         audit.record(
             session,
             actor=actor,
@@ -117,25 +138,35 @@ def upsert_practices(
 
 def _practices_by_external_id(session: Session, external_ids: list[str]) -> dict[str, Practice]:
     found: dict[str, Practice] = {}
-    for start in range(0, len(external_ids), 500):
-        chunk = external_ids[start : start + 500]
-        for practice in session.exec(select(Practice).where(Practice.external_id.in_(chunk))):  # type: ignore[attr-defined]
+    for chunk in in_chunks(external_ids):
+        for practice in session.exec(select(Practice).where(col(Practice.external_id).in_(chunk))):
             found[practice.external_id] = practice
     return found
+
+
+def _refuse_moving_a_decided_practice(session: Session, practice: Practice, record: PracticeRecord) -> None:
+    """The host's decisions belong to its practice: a practice the host decided on cannot move to another host."""
+    if record.host_state != practice.host_state_code and has_decisions(session, practice):
+        raise RecordRefused(
+            record.id, "host_state",
+            f"the practice is hosted by {practice.host_state_code}, whose decisions on sharing it are on record; "
+            f"it cannot move to {record.host_state}. Give the entry about {record.host_state} its own id",
+        )
 
 
 def _new_practice(record: PracticeRecord, digest: str) -> Practice:
     # Every field given: SQLModel's default factories are slow enough to matter at ingest rates.
     now = utcnow()
     return Practice(
-        external_id=record.id, kind=record.kind, title=record.title, summary=record.summary, body=record.body,
+        public_id=new_public_id(), external_id=record.id, kind=record.kind, title=record.title,
+        summary=record.summary, body=record.body,
         host_state_code=record.host_state, source_type=record.source.type, source_year=record.source.year,
         source_reference=record.source.reference, language=record.language, references=list(record.references),
         status=record.status, content_hash=digest, created_at=now, updated_at=now,
     )
 
 
-def _copy_record(practice: Practice, record: PracticeRecord, digest: str) -> None:
+def _copy_record(practice: Practice, record: PracticeRecord, digest: str, *, host_decided: bool) -> None:
     practice.kind = record.kind
     practice.title = record.title
     practice.summary = record.summary
@@ -146,7 +177,8 @@ def _copy_record(practice: Practice, record: PracticeRecord, digest: str) -> Non
     practice.source_reference = record.source.reference
     practice.language = record.language
     practice.references = list(record.references)
-    practice.status = record.status
+    if not (record.status == Status.pending and host_decided):  # "awaiting the host" is moot once it decided
+        practice.status = record.status
     practice.content_hash = digest
     practice.updated_at = utcnow()
 
@@ -156,18 +188,13 @@ def _stored_tags(tags: dict[str, list[str]]) -> dict[str, list[str]]:
     return tags_by_vocabulary((vocabulary, term) for vocabulary, terms in tags.items() for term in set(terms))
 
 
-def set_tags(session: Session, *, practice_id: int, tags: dict[str, list[str]]) -> None:
-    """Replace a practice's tags."""
-    _replace_tags(session, [(practice_id, tags)], fresh=set())
-
-
 def _replace_tags(
     session: Session, tags_of_practices: list[tuple[int, dict[str, list[str]]]], *, fresh: set[int | None]
 ) -> None:
     """Replace the tags of several practices; `fresh` ones were just inserted, so have none to delete."""
     for practice_id, _ in tags_of_practices:
         if practice_id not in fresh:
-            session.exec(delete(PracticeTag).where(PracticeTag.practice_id == practice_id))  # type: ignore[call-overload]
+            session.execute(delete(PracticeTag).where(col(PracticeTag.practice_id) == practice_id))
     rows = [
         {"practice_id": practice_id, "vocabulary": vocabulary, "term": term}
         for practice_id, tags in tags_of_practices
@@ -177,61 +204,3 @@ def _replace_tags(
     if rows:
         session.execute(insert(PracticeTag), rows)
     session.flush()
-
-
-def authorisation_history(session: Session, practice_id: int) -> list[Authorisation]:
-    """Return every authorisation decision of a practice, newest first."""
-    return list(
-        session.exec(
-            select(Authorisation)
-            .where(Authorisation.practice_id == practice_id)
-            .order_by(Authorisation.granted_at.desc(), Authorisation.id.desc())  # type: ignore[union-attr]
-        )
-    )
-
-
-def network_codes_of(session: Session, authorisation_id: int) -> list[str]:
-    """Return the codes of the networks an authorisation names."""
-    return sorted(
-        session.exec(
-            select(Network.code)
-            .join(AuthorisationNetwork, AuthorisationNetwork.network_id == Network.id)
-            .where(AuthorisationNetwork.authorisation_id == authorisation_id)
-        )
-    )
-
-
-def _same_decision(session: Session, current: Authorisation, given: AuthorisationIn) -> bool:
-    return (
-        current.scope == given.scope
-        and current.attribution == given.attribution
-        and network_codes_of(session, current.id or 0) == sorted(given.networks)
-        and (current.withdrawn_at is None) == (given.withdrawn_at is None)
-    )
-
-
-def _apply_recorded_authorisation(
-    session: Session, *, practice: Practice, given: AuthorisationIn, actor: str, new: bool = False
-) -> None:
-    """Record the authorisation a file states, unless it is the decision already on record."""
-    history = [] if new else authorisation_history(session, practice.id or 0)
-    latest = next((a for a in history if a.superseded_at is None), None)
-    if latest is not None and _same_decision(session, latest, given):
-        return
-    from kb.authorisations import grant  # local import: authorisations imports this module
-
-    granted = grant(
-        session,
-        practice=practice,
-        scope=given.scope,
-        network_codes=given.networks,
-        attribution=given.attribution,
-        by=given.granted_by or actor,
-        at=as_date(given.granted_at),
-        actor=actor,
-    )
-    if given.withdrawn_at is not None:
-        granted.withdrawn_at = as_date(given.withdrawn_at)
-        granted.withdrawn_by = given.granted_by or actor
-        session.add(granted)
-        session.flush()

@@ -9,6 +9,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from kb.authorisations import scope_problem
+from kb.errors import Problem
 from kb.models import Attribution, Kind, Scope, Status
 from kb.vocabulary import TAG_VOCABULARIES, Vocabulary
 
@@ -64,10 +66,9 @@ class AuthorisationIn(BaseModel):
 
     @model_validator(mode="after")
     def _networks_match_scope(self) -> AuthorisationIn:
-        if self.scope == Scope.networks and not self.networks:
-            raise ValueError("scope 'networks' needs at least one network in 'networks'")
-        if self.scope != Scope.networks and self.networks:
-            raise ValueError(f"'networks' is only allowed with scope 'networks', not '{self.scope.value}'")
+        problem = scope_problem(self.scope, self.networks)
+        if problem:
+            raise ValueError(problem)
         return self
 
 
@@ -96,19 +97,6 @@ class PracticeRecord(BaseModel):
 
 
 @dataclass(frozen=True)
-class RecordProblem:
-    """One thing wrong with a record: the field, the value and what is allowed."""
-
-    field: str
-    value: object
-    message: str
-
-    def __str__(self) -> str:
-        shown = repr(self.value) if self.value is not None else "(missing)"
-        return f"field {self.field}: value {shown}: {self.message}"
-
-
-@dataclass(frozen=True)
 class KnownNames:
     """What a record may refer to: vocabularies, states and networks in the database."""
 
@@ -117,16 +105,9 @@ class KnownNames:
     networks: frozenset[str]
 
 
-def _term_problem(vocabulary: Vocabulary, field_name: str, value: str) -> RecordProblem:
-    allowed = ", ".join(vocabulary.terms)
-    hint = vocabulary.closest(value)
-    suggestion = f" (did you mean '{hint}'?)" if hint else ""
-    return RecordProblem(field_name, value, f"unknown value; allowed: {allowed}{suggestion}")
-
-
-def check_record(record: PracticeRecord, known: KnownNames) -> tuple[PracticeRecord, list[RecordProblem]]:
+def check_record(record: PracticeRecord, known: KnownNames) -> tuple[PracticeRecord, list[Problem]]:
     """Resolve tag labels to ids and check references; return the normalised record and any problems."""
-    problems: list[RecordProblem] = []
+    problems: list[Problem] = []
     resolved: dict[str, list[str]] = {}
     for name in TAG_VOCABULARIES:
         vocabulary = known.vocabularies[name]
@@ -134,39 +115,28 @@ def check_record(record: PracticeRecord, known: KnownNames) -> tuple[PracticeRec
         for value in getattr(record, name):
             term_id = vocabulary.resolve(value)
             if term_id is None:
-                problems.append(_term_problem(vocabulary, name, value))
+                problems.append(vocabulary.unknown_term(name, value))
             elif term_id not in ids:
                 ids.append(term_id)
         resolved[name] = ids
     source_vocabulary = known.vocabularies["source_type"]
     source_type = source_vocabulary.resolve(record.source.type)
     if source_type is None:
-        problems.append(_term_problem(source_vocabulary, "source.type", record.source.type))
+        problems.append(source_vocabulary.unknown_term("source.type", record.source.type))
     if record.host_state not in known.states:
-        problems.append(
-            RecordProblem(
-                "host_state",
-                record.host_state,
-                f"unknown state; known: {', '.join(sorted(known.states))} (add the state first)",
-            )
-        )
+        problems.append(Problem("host_state", f"unknown state; known: {', '.join(sorted(known.states))} "
+                                              "(add the state first)", record.host_state))
     authorisation = record.authorisation
     if authorisation is not None:
         for code in authorisation.networks:
             if code not in known.networks:
-                problems.append(
-                    RecordProblem(
-                        "authorisation.networks",
-                        code,
-                        f"unknown network; known: {', '.join(sorted(known.networks))}",
-                    )
-                )
+                problems.append(Problem("authorisation.networks",
+                                        f"unknown network; known: {', '.join(sorted(known.networks))}", code))
         if authorisation.withdrawn_at and authorisation.granted_at and (
             authorisation.withdrawn_at < authorisation.granted_at
         ):
-            problems.append(
-                RecordProblem("authorisation.withdrawn_at", str(authorisation.withdrawn_at), "is before granted_at")
-            )
+            problems.append(Problem("authorisation.withdrawn_at", "is before granted_at",
+                                    str(authorisation.withdrawn_at)))
     normalised = record.model_copy(
         update={
             **resolved,

@@ -1,40 +1,47 @@
-"""What the API and the pages show of a practice; the host state is hidden here, once, when it must be."""
+"""What the API and the pages show of a practice: the response models of the one projection (kb.projection)."""
 
 from __future__ import annotations
 
-import re
-from datetime import datetime
+from datetime import date, datetime
 
-from pydantic import BaseModel
-
-from kb.models import Practice
+from pydantic import BaseModel, Field
 
 
 class PracticeSummaryPublic(BaseModel):
-    """A practice as a search result."""
+    """A practice as a search result, as the viewer may see it."""
 
-    id: str
+    id: str = Field(description="Opaque identifier: use it in /practices/{id}")
+    reference: str | None = Field(default=None, description="The secretariat's id; only for the host and secretariat")
     title: str
     summary: str
     kind: str
     domain: list[str]
     sector: list[str]
     topic: list[str]
-    host_state: str | None
+    host_state: str | None = Field(description="ISO code of the host; null when the host shares it anonymously")
     source_type: str
     source_year: int
+    updated: date
     score: float
     passage: str = ""
 
 
 class AuthorisationPublic(BaseModel):
+    """One decision of the host on sharing (the host and the secretariat see the history)."""
+
+    decision: str
     scope: str
     networks: list[str]
     attribution: str
-    granted_by: str
+    granted_by: str = Field(description="On whose authority")
     granted_at: datetime
+    entered_by: str = Field(description="Who recorded it")
+    entered_via: str = Field(description="Through what: portal, API, or a file and its line")
     withdrawn_at: datetime | None
+    withdrawn_by: str | None
     superseded_at: datetime | None
+    in_force: bool
+    description: str
     note: str
 
 
@@ -42,6 +49,7 @@ class PracticePublic(BaseModel):
     """A whole practice, as the viewer may see it."""
 
     id: str
+    reference: str | None = None
     kind: str
     title: str
     summary: str
@@ -56,7 +64,8 @@ class PracticePublic(BaseModel):
     language: str
     references: list[str]
     status: str
-    updated_at: datetime
+    updated: date
+    decision_version: int | None = Field(default=None, description="Send as based_on with a decision (host only)")
     authorisations: list[AuthorisationPublic] | None = None
 
 
@@ -66,59 +75,39 @@ class SearchResponse(BaseModel):
     facets: dict[str, dict[str, int]]
     limit: int
     offset: int
+    suggestions: list[str] = Field(default_factory=list, description="Did you mean … (when little was found)")
 
 
-def redact_host(text: str, host_name: str | None, host_code: str | None = None) -> str:
-    """Replace an anonymised host's name (and words built on it, and its code) in free text about it."""
-    if not text or not host_name:
-        return text
-    text = re.sub(rf"\b{re.escape(host_name)}\w*", "[host state]", text, flags=re.IGNORECASE)
-    if host_code:
-        text = re.sub(rf"\b{re.escape(host_code)}\b", "[host state]", text)
-    return text
+class ReplacementPublic(BaseModel):
+    """One stretch an outsider will not read: what it was, where, and whose identifying term it matched."""
+
+    start: int
+    end: int
+    original: str
+    state: str
 
 
-def shown_host(practice: Practice, host_shown: bool) -> str | None:
-    """Return the host state the viewer may see: the code, or None when anonymised for them."""
-    return practice.host_state_code if host_shown else None
+class SuspectPublic(BaseModel):
+    """A stretch that looks identifying but is in no list: the host should check it."""
+
+    start: int
+    end: int
+    text: str
+    reason: str
 
 
-def _redactor(practice: Practice, host_shown: bool, host_name: str | None):  # type: ignore[no-untyped-def]
-    if host_shown:
-        return lambda text: text
-    return lambda text: redact_host(text, host_name or practice.host_state_code, practice.host_state_code)
+class FieldPreview(BaseModel):
+    field: str
+    original: str
+    outsiders_read: str
+    replaced: list[ReplacementPublic]
+    looks_identifying: list[SuspectPublic]
 
 
-def practice_public(
-    practice: Practice,
-    tags: dict[str, list[str]],
-    *,
-    host_shown: bool,
-    host_name: str | None = None,
-    authorisations: list[AuthorisationPublic] | None = None,
-) -> PracticePublic:
-    """Build the viewer's view of a whole practice; an anonymised host is named nowhere in it."""
-    clean = _redactor(practice, host_shown, host_name)
-    return PracticePublic(
-        id=practice.external_id, kind=practice.kind, title=clean(practice.title), summary=clean(practice.summary),
-        body=clean(practice.body), domain=tags.get("domain", []), sector=tags.get("sector", []),
-        topic=tags.get("topic", []), host_state=shown_host(practice, host_shown),
-        source_type=practice.source_type, source_year=practice.source_year,
-        source_reference=clean(practice.source_reference), language=practice.language,
-        references=[clean(r) for r in practice.references], status=practice.status,
-        updated_at=practice.updated_at, authorisations=authorisations if host_shown else None,
-    )
+class AnonymityPreview(BaseModel):
+    """What outsiders will read of an entry shared anonymously, field by field, before the host confirms."""
 
-
-def practice_summary(
-    practice: Practice, tags: dict[str, list[str]], *, host_shown: bool, host_name: str | None = None, score: float,
-    passage: str = "",
-) -> PracticeSummaryPublic:
-    """Build the viewer's view of a practice as a search result; an anonymised host is named nowhere in it."""
-    clean = _redactor(practice, host_shown, host_name)
-    return PracticeSummaryPublic(
-        id=practice.external_id, title=clean(practice.title), summary=clean(practice.summary), kind=practice.kind,
-        domain=tags.get("domain", []), sector=tags.get("sector", []), topic=tags.get("topic", []),
-        host_state=shown_host(practice, host_shown), source_type=practice.source_type,
-        source_year=practice.source_year, score=round(score, 6), passage=clean(passage),
-    )
+    id: str
+    fields: list[FieldPreview]
+    replaced: int
+    looks_identifying: int

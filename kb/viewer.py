@@ -18,6 +18,8 @@ class Viewer:
     role: Role | None = None
     state_code: str | None = None
     network_ids: frozenset[int] = field(default_factory=frozenset)
+    requester: str | None = field(default=None, compare=False)
+    """Who is asking, for per-requester caches only (a user, or a visitor's session); never for visibility."""
 
     @property
     def is_public(self) -> bool:
@@ -26,6 +28,10 @@ class Viewer:
     @property
     def is_secretariat(self) -> bool:
         return self.role in SECRETARIAT_ROLES
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.admin
 
     @property
     def is_focal_point(self) -> bool:
@@ -40,10 +46,13 @@ class Viewer:
 PUBLIC = Viewer()
 
 
-def viewer_for(session: Session, user: User | None) -> Viewer:
-    """Build the viewer for a user from the database as it is now (public when there is no user)."""
+def viewer_for(session: Session, user: User | None, *, requester: str | None = None) -> Viewer:
+    """Build the viewer for a user from the database as it is now (public when there is no user).
+
+    `requester` names a public visitor's session for per-requester caches; a user is their own requester.
+    """
     if user is None or not user.is_active or user.id is None:
-        return PUBLIC
+        return Viewer(requester=requester) if requester else PUBLIC
     direct = select(UserNetwork.network_id).where(UserNetwork.user_id == user.id)
     through_state = select(StateNetwork.network_id).where(StateNetwork.state_code == user.state_code)
     networks = session.scalars(union_all(direct, through_state) if user.state_code else direct).all()
@@ -53,4 +62,5 @@ def viewer_for(session: Session, user: User | None) -> Viewer:
         role=Role(user.role),
         state_code=user.state_code,
         network_ids=frozenset(int(n) for n in networks),
+        requester=f"user:{user.id}",
     )

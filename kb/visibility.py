@@ -8,17 +8,19 @@ withdrawal or a membership change takes effect on the very next query.
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlmodel import col
 
 from kb.models import Attribution, Authorisation, AuthorisationNetwork, Practice, Scope, Status
 from kb.viewer import Viewer
 
 
+def in_force() -> ColumnElement[bool]:
+    """Return the condition that an authorisation is the decision in force (at most one per practice)."""
+    return and_(col(Authorisation.withdrawn_at).is_(None), col(Authorisation.superseded_at).is_(None))
+
+
 def _in_force() -> ColumnElement[bool]:
-    return and_(
-        Authorisation.practice_id == Practice.id,
-        Authorisation.withdrawn_at.is_(None),
-        Authorisation.superseded_at.is_(None),
-    )
+    return and_(Authorisation.practice_id == Practice.id, in_force())
 
 
 def _own_state(viewer: Viewer) -> ColumnElement[bool]:
@@ -64,3 +66,11 @@ def host_shown_to(viewer: Viewer) -> ColumnElement[bool]:
         select(Authorisation.id).where(_in_force(), Authorisation.attribution == Attribution.named)
     )
     return or_(_own_state(viewer), attributed_by_name)
+
+
+def sees_as_host(viewer: Viewer, host_state_code: str) -> bool:
+    """Tell whether the viewer sees a practice as its host does: its decisions, its own reference, its raw text.
+
+    The secretariat and the host state's own users; everyone else sees at most what the host shared.
+    """
+    return viewer.is_secretariat or (viewer.state_code is not None and viewer.state_code == host_state_code)

@@ -9,7 +9,10 @@ from pathlib import Path
 
 import yaml
 
+from kb.errors import Problem
+
 TAG_VOCABULARIES = ("domain", "sector", "topic")
+IDENTIFYING_TERMS_FILE = "identifying_terms.yaml"  # beside the vocabularies, but not one (kb.identifying)
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,12 @@ class Vocabulary:
                 names.setdefault(name.casefold(), term.id)
         match = difflib.get_close_matches(value.strip().casefold(), list(names), n=1, cutoff=0.5)
         return names[match[0]] if match else None
+
+    def unknown_term(self, field: str, value: str) -> Problem:
+        """Return the problem of a value that is no term here: what is allowed, and the closest term."""
+        hint = self.closest(value)
+        suggestion = f" (did you mean '{hint}'?)" if hint else ""
+        return Problem(field, f"unknown value; allowed: {', '.join(self.terms)}{suggestion}", value)
 
     def children(self, term_id: str) -> list[Term]:
         return [t for t in self.terms.values() if t.parent == term_id]
@@ -101,6 +110,8 @@ def load_vocabularies(folder: Path) -> dict[str, Vocabulary]:
     """Read every vocabulary file of a folder, keyed by vocabulary name."""
     found = {}
     for path in sorted(folder.glob("*.y*ml")):
+        if path.name == IDENTIFYING_TERMS_FILE:
+            continue
         vocabulary = load_vocabulary(path)
         found[vocabulary.name] = vocabulary
     missing = {*TAG_VOCABULARIES, "source_type"} - set(found)

@@ -18,13 +18,15 @@ from kb import migrate
 from kb.config import Settings
 from kb.db import make_engine
 from kb.vocabulary import Vocabulary, load_vocabularies
+from tests.factories import settings_for, writer_for
+from tests.settings import TestSettings
 
 BACKENDS = ["sqlite", "postgres"]
 
 
 def postgres_url() -> str:
     """Return the PostgreSQL server for tests (`KB_TEST_POSTGRES_URL`, else the local default)."""
-    return Settings().test_postgres_url or "postgresql://postgres@127.0.0.1:5432/test"
+    return TestSettings().postgres_url
 
 
 @pytest.fixture(scope="session")
@@ -39,7 +41,7 @@ def vocabularies() -> dict[str, Vocabulary]:
 
 
 def sqlite_settings(folder: Path) -> Settings:
-    return Settings(database_url=f"sqlite:///{folder / 'kb.db'}", data_dir=folder / "data")
+    return settings_for(f"sqlite:///{folder / 'kb.db'}", folder)
 
 
 class PostgresSchema:
@@ -53,7 +55,7 @@ class PostgresSchema:
 
     def settings(self, folder: Path) -> Settings:
         url = postgres_url() + f"?options=-csearch_path%3D{self.name}"
-        return Settings(database_url=url, data_dir=folder / "data")
+        return settings_for(url, folder)
 
     def drop(self) -> None:
         with self.admin.begin() as connection:
@@ -105,8 +107,7 @@ def demo_engine(demo_settings: Settings, embedder: Embedder, vocabularies: dict[
     """The demo knowledge base on SQLite, loaded once through the real ingest (read-only for tests)."""
     engine = make_engine(demo_settings)
     migrate.upgrade(engine)
-    report = load_demo(engine, embedder=embedder, vocabularies=vocabularies,
-                       passage_words=demo_settings.passage_words)
+    report = load_demo(engine, writer=writer_for(embedder, demo_settings))
     assert report.ok, [str(e) for e in report.errors]
     return engine
 

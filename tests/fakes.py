@@ -28,5 +28,5 @@ class FakeEmbedder:
             out[row] /= norm
         return out
 
-    def encode_query(self, text: str) -> np.ndarray:
+    def encode_query(self, text: str, *, requester: str | None = None) -> np.ndarray:
         return self.encode([text])[0]

@@ -19,8 +19,9 @@ from sqlmodel import Session, select
 
 from fixtures import PRACTICES
 from fixtures.load import load_directory
-from index.catalogue import INDEX_FILE, MANIFEST_FILE
 from index.embedder import Embedder
+from index.persistence import LEGACY_INDEX_FILE as INDEX_FILE
+from index.persistence import MANIFEST_FILE
 from index.service import open_search
 from ingest.pipeline import ingest_paths
 from kb import migrate
@@ -31,6 +32,7 @@ from kb.queries import Filters
 from kb.viewer import Viewer
 from kb.vocabulary import Vocabulary
 from tests.conftest import sqlite_settings
+from tests.factories import writer_for
 from tests.fakes import FakeEmbedder
 
 KB = Path(sys.executable).parent / "kb"
@@ -92,15 +94,16 @@ def test_killing_an_ingest_mid_file_leaves_none_of_that_file_and_a_consistent_in
     engine = make_engine(settings)
     migrate.upgrade(engine)
     load_directory(engine)
-    first = ingest_paths([PRACTICES / "country_submissions.json"], engine=engine, embedder=embedder,
-                         vocabularies=vocabularies, passage_words=settings.passage_words)
+    first = ingest_paths([PRACTICES / "country_submissions.json"], engine=engine, writer=writer_for(embedder),
+                         vocabularies=vocabularies)
     assert first.ok
     open_search(settings, engine, embedder)  # the saved index reflects the database before the kill
     before = external_ids(engine)
     doomed = big_file(tmp_path / "big.yaml", 150)
     db = tmp_path / "kb.db"
 
-    env = {**os.environ, "KB_DATABASE_URL": settings.database_url, "KB_DATA_DIR": str(settings.data_dir)}
+    env = {**os.environ, "KB_DATABASE_URL": settings.database_url, "KB_DATA_DIR": str(settings.data_dir),
+           "KB_SECRET_KEY": settings.secret_key}
     process = subprocess.Popen([str(KB), "ingest", str(tmp_path / "big.yaml")], env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
@@ -141,8 +144,8 @@ def indexed(tmp_path: Path, vocabularies: dict[str, Vocabulary]) -> tuple[Settin
     engine = make_engine(settings)
     migrate.upgrade(engine)
     load_directory(engine)
-    assert ingest_paths([PRACTICES / "country_submissions.json"], engine=engine, embedder=FakeEmbedder(),
-                        vocabularies=vocabularies, passage_words=settings.passage_words).ok
+    assert ingest_paths([PRACTICES / "country_submissions.json"], engine=engine, writer=writer_for(FakeEmbedder()),
+                        vocabularies=vocabularies).ok
     open_search(settings, engine, FakeEmbedder())
     assert (settings.data_dir / "index" / MANIFEST_FILE).exists()
     return settings, engine

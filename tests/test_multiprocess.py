@@ -9,12 +9,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from fixtures import PRACTICES
 from fixtures.load import load_directory
@@ -24,9 +25,11 @@ from kb.accounts import issue_token, user_by_name
 from kb.authorisations import withdraw
 from kb.config import Settings
 from kb.db import make_engine
-from kb.models import Practice
+from kb.models import Authorisation, Practice
 from tests.conftest import PostgresSchema
+from tests.factories import public_id_of
 from tests.ingest.helpers import run_ingest
+from tests.settings import TEST_SECRET_KEY
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -48,10 +51,10 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = data_dir.with_suffix(".log")
         env = {**os.environ, "KB_DATABASE_URL": database_url, "KB_DATA_DIR": str(data_dir),
-               "KB_LOG_LEVEL": "WARNING"}
+               "KB_LOG_LEVEL": "WARNING", "KB_SECRET_KEY": TEST_SECRET_KEY}
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "kb.cli", "serve", "--port", str(self.port), "--workers", str(workers)],
+                [sys.executable, "-m", "cli.main", "serve", "--port", str(self.port), "--workers", str(workers)],
                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
             )
 
@@ -127,20 +130,23 @@ def test_a_withdrawal_and_an_edit_reach_the_other_process(
     _, engine = shared_database
     a, b = two_servers
     with Session(engine) as session, session.begin():
-        token = issue_token(session, user=user_by_name(session, "reader.xb"), actor="test")  # type: ignore[arg-type]
+        reader = user_by_name(session, "reader.xb")
+        assert reader is not None
+        token = issue_token(session, user=reader, actor="test")
+        door, quokka = public_id_of(session, "GP-RAD-001"), public_id_of(session, "GP-RAD-002")
     query = "contractors keep propping open the fire door to the source store"
     for server in (a, b):  # both warm their caches with the practice visible (RSSN shares it with XB)
-        assert search_ids(server, query, token)[0] == "GP-RAD-001"
-        assert status_of(server, "GP-RAD-001", token) == 200
+        assert search_ids(server, query, token)[0] == door
+        assert status_of(server, door, token) == 200
 
     with Session(engine) as session, session.begin():  # the host withdraws, through A's database
         practice = session.exec(select(Practice).where(Practice.external_id == "GP-RAD-001")).one()
-        withdraw(session, practice=practice, by="focal.xn")
+        withdraw(session, practice=practice, by="focal.xn", via="test")
     for server in (b, a, a):
-        assert "GP-RAD-001" not in search_ids(server, query, token)
-        assert status_of(server, "GP-RAD-001", token) == 404
+        assert door not in search_ids(server, query, token)
+        assert status_of(server, door, token) == 404
 
-    assert search_ids(b, "quokka")[:1] != ["GP-RAD-002"]
+    assert search_ids(b, "quokka")[:1] != [quokka]
     changed = tmp_path / "edit.jsonl"
     for line in SOURCES.read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
@@ -151,7 +157,7 @@ def test_a_withdrawal_and_an_edit_reach_the_other_process(
     assert (report.updated, report.unchanged) == (1, 0)
     for server in (b, a):
         found = httpx.get(f"{server.url}/api/v1/search", params={"q": "quokka"}, timeout=60).json()
-        assert found["results"][0]["id"] == "GP-RAD-002"
+        assert found["results"][0]["id"] == quokka
         assert found["results"][0]["title"].startswith("Quokka-graded")
 
     for server in (a, b):  # each saves its index on the way out; two workers share A's folder
@@ -162,3 +168,61 @@ def test_a_withdrawal_and_an_edit_reach_the_other_process(
         manifest = json.loads((data / "manifest.json").read_text())
         assert (data / manifest["index_file"]).exists()
         assert not list(data.glob("*.tmp"))
+
+
+def decide_from(server: Server, token: str, practice: str, body: dict[str, object]) -> httpx.Response:
+    return httpx.post(f"{server.url}/api/v1/practices/{practice}/authorisations", json=body,
+                      headers={"Authorization": f"Bearer {token}"}, timeout=60)
+
+
+def test_decisions_across_two_processes_stay_one_and_a_file_through_the_other_keeps_them(
+    shared_database: tuple[Settings, Engine], two_servers: tuple[Server, Server], tmp_path: Path,
+) -> None:
+    """The review's two breaks, across processes: a double submit to A and B, and a re-ingest through B."""
+    _, engine = shared_database
+    a, b = two_servers
+    with Session(engine) as session, session.begin():
+        focal, curator = user_by_name(session, "focal.xn"), user_by_name(session, "curator")
+        assert focal is not None and curator is not None
+        focal_token = issue_token(session, user=focal, actor="test")
+        curator_token = issue_token(session, user=curator, actor="test")
+        practice = session.exec(select(Practice).where(Practice.external_id == "GP-RAD-001")).one()
+        door, version = practice.public_id, practice.decision_version
+
+    bodies = [{"scope": "public", "attribution": "named", "based_on": version},
+              {"scope": "public", "attribution": "anonymous", "based_on": version}]
+    with ThreadPoolExecutor(max_workers=12) as pool:  # a double click in two tabs, twelve times over
+        answers = list(pool.map(lambda n: decide_from((a, b)[n % 2], focal_token, door, bodies[n % 2]), range(12)))
+    codes = sorted(r.status_code for r in answers)
+    assert codes == [201] + [409] * 11, [r.text for r in answers]
+    conflict = next(r for r in answers if r.status_code == 409).json()
+    assert "Now in force: Shared with everyone (public)" in conflict["detail"]
+    assert conflict["current"]["version"] == version + 1
+    with Session(engine) as session:
+        rows = session.exec(select(Authorisation).where(Authorisation.practice_id == practice.id,
+                                                        col(Authorisation.withdrawn_at).is_(None),
+                                                        col(Authorisation.superseded_at).is_(None))).all()
+        assert len(rows) == 1
+
+    withdrawn = httpx.post(f"{a.url}/api/v1/practices/{door}/withdrawal",
+                           headers={"Authorization": f"Bearer {focal_token}"}, timeout=60)
+    assert withdrawn.status_code == 200, withdrawn.text
+    record = next(json.loads(line) for line in SOURCES.read_text(encoding="utf-8").splitlines()
+                  if json.loads(line)["id"] == "GP-RAD-001")
+    record["summary"] += " (Typo fixed.)"
+    fixed = json.dumps(record).encode()
+    curator_headers = {"Authorization": f"Bearer {curator_token}"}
+    again = httpx.post(f"{b.url}/api/v1/ingest", headers=curator_headers, timeout=120,
+                       files={"file": ("sources.jsonl", fixed, "application/x-ndjson")})
+    assert again.status_code == 200 and again.json()["updated"] == 1, again.text
+    for server in (a, b):
+        assert httpx.get(f"{server.url}/api/v1/practices/{door}", timeout=60).status_code == 404
+    record["authorisation"] = {**record["authorisation"], "attribution": "anonymous"}
+    older = httpx.post(f"{b.url}/api/v1/ingest", headers=curator_headers, timeout=120,
+                       files={"file": ("sources.jsonl", json.dumps(record).encode(), "application/x-ndjson")})
+    assert older.status_code == 422
+    problem = older.json()["problems"][0]
+    assert problem["record_id"] == "GP-RAD-001" and problem["field"] == "authorisation"
+    assert "withdrawn on" in problem["message"] and "focal.xn" in problem["message"]
+    for server in (a, b):
+        assert httpx.get(f"{server.url}/api/v1/practices/{door}", timeout=60).status_code == 404

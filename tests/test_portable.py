@@ -25,6 +25,7 @@ from kb.models import AuditEvent, User
 from kb.portable import PortableError, export_kb, import_kb, non_empty_tables
 from kb.viewer import PUBLIC
 from tests.conftest import PostgresSchema
+from tests.settings import TEST_SECRET_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,6 +73,8 @@ def test_sqlite_to_file_to_postgres_to_file_loses_nothing(
     assert [item for item in after[1:] if item["row"] != audit_after[-1]] == before[1:]
     for table in ("practice", "authorisation", "authorisation_network", "user_network", "state_network"):
         assert rows_of(before, table), table
+    opaque = {r["external_id"]: r["public_id"] for r in rows_of(before, "practice")}
+    assert opaque == {r["external_id"]: r["public_id"] for r in rows_of(after, "practice")}  # links keep working
 
     with Session(engine) as session, session.begin():  # passwords, sequences and search still work
         assert authenticate(session, "curator", "demo-password") is not None
@@ -116,8 +119,9 @@ def test_the_commands_export_and_import_between_backends(
     settings, _ = postgres
 
     def kb(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "KB_DATABASE_URL": database_url, "KB_DATA_DIR": str(tmp_path / "data")}
-        return subprocess.run([sys.executable, "-m", "kb.cli", *args], cwd=ROOT, env=env, capture_output=True,
+        env = {**os.environ, "KB_DATABASE_URL": database_url, "KB_DATA_DIR": str(tmp_path / "data"),
+               "KB_SECRET_KEY": TEST_SECRET_KEY}
+        return subprocess.run([sys.executable, "-m", "cli.main", *args], cwd=ROOT, env=env, capture_output=True,
                               text=True, timeout=120)
 
     exported = kb("export", str(path), database_url=demo_settings.database_url)

@@ -33,9 +33,9 @@ class CountingEmbedder:
         self.texts += len(texts)
         return self.inner.encode(texts)
 
-    def encode_query(self, text: str) -> np.ndarray:
+    def encode_query(self, text: str, *, requester: str | None = None) -> np.ndarray:
         self.queries += 1
-        return self.inner.encode_query(text)
+        return self.inner.encode_query(text, requester=requester)
 
 
 def fresh_folder(settings: Settings, folder: Path) -> Settings:

@@ -16,10 +16,12 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 from sqlmodel import Session, select
 
-from kb.models import Network, State, User
-from kb.schemas import redact_host
+from kb.authorisations import SCOPE_LABELS
+from kb.models import Network, State, Status, User
+from kb.passwords import MIN_PASSWORD_LENGTH
+from kb.records import EXTERNAL_ID_PATTERN
 from kb.viewer import Viewer
-from kb.vocabulary import Vocabulary
+from kb.vocabulary import TAG_VOCABULARIES, Vocabulary
 from web.csrf import csrf_token
 from web.deps import CurrentUser, SessionDep, ViewerDep
 
@@ -33,7 +35,6 @@ _STOPWORDS = frozenset({
     "were", "what", "when", "where", "which", "who", "why", "will", "with", "keep", "keeps"
 })
 KIND_LABELS = {"good_practice": "Good practice", "country_practice": "Country practice"}
-SCOPE_LABELS = {"host_only": "Host only", "networks": "Chosen networks", "public": "Public"}
 
 
 def render_markdown(text: str) -> Markup:
@@ -125,10 +126,8 @@ class Page:
             "vocabularies": self.vocabularies, "kind_labels": KIND_LABELS, "scope_labels": SCOPE_LABELS,
             "path": self.request.url.path, **(context or {}),
         }
-        response = templates.TemplateResponse(self.request, partial if fragment else template, values,
-                                              status_code=status_code)
-        response.headers["Vary"] = "HX-Request"
-        return response
+        return templates.TemplateResponse(self.request, partial if fragment else template, values,
+                                          status_code=status_code)
 
 
 def get_page(request: Request, session: SessionDep, viewer: ViewerDep, user: CurrentUser) -> Page:
@@ -139,6 +138,9 @@ PageDep = Annotated[Page, Depends(get_page)]
 
 templates.env.filters["markdown"] = render_markdown
 templates.env.filters["highlight"] = highlight
-templates.env.filters["redact"] = redact_host
 templates.env.globals["url_with"] = url_with
 templates.env.globals["passage_text"] = passage_text
+templates.env.globals["statuses"] = [status.value for status in Status]
+templates.env.globals["tag_vocabularies"] = TAG_VOCABULARIES
+templates.env.globals["id_pattern"] = EXTERNAL_ID_PATTERN.strip("^$").replace("-]", "\\-]")  # browsers' v-flag
+templates.env.globals["min_password_length"] = MIN_PASSWORD_LENGTH

@@ -34,14 +34,20 @@ def result_ids(page: Page) -> list[str]:
     return [href.rsplit("/", 1)[-1] for href in hrefs]
 
 
-def public_ids(engine: Engine) -> set[str]:
-    """Published practices with a public authorisation in force, read straight from the tables."""
+def public_practices(engine: Engine) -> set[str]:
+    """The opaque ids of published practices with a public authorisation in force, read from the tables."""
     with engine.connect() as connection:
         rows = connection.execute(text(
-            "SELECT p.external_id FROM practice p JOIN authorisation a ON a.practice_id = p.id "
+            "SELECT p.public_id FROM practice p JOIN authorisation a ON a.practice_id = p.id "
             "WHERE p.status = 'published' AND a.scope = 'public' AND a.withdrawn_at IS NULL "
             "AND a.superseded_at IS NULL"))
         return {row[0] for row in rows}
+
+
+def opaque(engine: Engine, external_id: str) -> str:
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT public_id FROM practice WHERE external_id = :id"),
+                                  {"id": external_id}).scalar_one()
 
 
 def test_public_visitor_describes_a_problem_and_sees_only_public_practices(
@@ -53,8 +59,8 @@ def test_public_visitor_describes_a_problem_and_sees_only_public_practices(
     screenshot(page, "01-search-home")
     found = describe_problem(page, DOOR_PROBLEM)
     assert found, "a public visitor should find public practices about access control of source stores"
-    assert set(found) <= public_ids(live_engine)
-    assert NETWORK_ONLY not in found
+    assert set(found) <= public_practices(live_engine)
+    assert opaque(live_engine, NETWORK_ONLY) not in found
     assert "q=" in page.url, "the search should be in the URL, to bookmark and share"
     screenshot(page, "02-search-results-public")
     page.reload()
@@ -66,15 +72,16 @@ def test_public_visitor_describes_a_problem_and_sees_only_public_practices(
 
 
 def test_network_member_finds_a_network_only_practice_and_follows_a_related_one(
-    open_page: Callable[[], Page]
+    open_page: Callable[[], Page], live_engine: Engine
 ) -> None:
     page = open_page()
     sign_in(page, "reader.xb")
     expect(page.get_by_test_id("who")).to_contain_text("RSSN")
     found = describe_problem(page, DOOR_PROBLEM)
-    assert NETWORK_ONLY in found[:5]
+    network_only = opaque(live_engine, NETWORK_ONLY)
+    assert network_only in found[:5]
     screenshot(page, "03-search-results-member")
-    page.locator(f".result a[href='/practices/{NETWORK_ONLY}']").click()
+    page.locator(f".result a[href='/practices/{network_only}']").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Door-held-open alarms")
     expect(page.locator(".prose")).not_to_be_empty()
     screenshot(page, "04-practice-page")
@@ -85,39 +92,46 @@ def test_network_member_finds_a_network_only_practice_and_follows_a_related_one(
 
 
 def test_member_of_another_network_does_not_find_it_and_its_url_is_not_found(
-    open_page: Callable[[], Page]
+    open_page: Callable[[], Page], live_engine: Engine
 ) -> None:
     page = open_page()
     sign_in(page, "reader.xk")
     found = describe_problem(page, DOOR_PROBLEM)
-    assert NETWORK_ONLY not in found
-    response = page.goto(f"/practices/{NETWORK_ONLY}")
+    network_only = opaque(live_engine, NETWORK_ONLY)
+    assert network_only not in found
+    response = page.goto(f"/practices/{network_only}")
     assert response is not None and response.status == 404
     expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
     screenshot(page, "05-not-found")
 
 
-def test_focal_point_shares_anonymously_then_withdraws(open_page: Callable[[], Page]) -> None:
+def test_focal_point_shares_anonymously_then_withdraws(open_page: Callable[[], Page], live_engine: Engine) -> None:
+    pending = opaque(live_engine, PENDING_AT_CASSAMAR)
     focal = open_page()
     sign_in(focal, "focal.xc")
     focal.get_by_role("link", name="Our state's practices").click()
-    row = focal.locator(f"[data-practice='{PENDING_AT_CASSAMAR}']")
+    row = focal.locator(f"[data-practice='{pending}']")
     expect(row.locator(".status")).to_have_text("Pending")
     screenshot(focal, "06-our-practices")
     row.get_by_label("Chosen networks").check()
     row.get_by_label("CSSN").check()
     row.get_by_label("Anonymous").check()
     row.get_by_role("button", name="Authorise").click()
-    row = focal.locator(f"[data-practice='{PENDING_AT_CASSAMAR}']")
-    expect(row.get_by_test_id("sharing")).to_contain_text("Chosen networks (CSSN), anonymous")
+    row = focal.locator(f"[data-practice='{pending}']")
+    expect(row.get_by_test_id("preview")).to_be_visible()  # what outsiders will read, before confirming
+    expect(row.locator(".status")).to_have_text("Pending")
+    row.get_by_role("button", name="Confirm: share anonymously").click()
+    row = focal.locator(f"[data-practice='{pending}']")
+    expect(row.get_by_test_id("sharing")).to_contain_text("Shared with CSSN, anonymously, from")
+    expect(row.get_by_test_id("notice")).to_contain_text("Saved. Now: Shared with CSSN, anonymously")
     expect(row.locator(".status")).to_have_text("Published")
 
     member = open_page()
     sign_in(member, "reader.xk")
-    title = focal.locator(f"[data-practice='{PENDING_AT_CASSAMAR}'] h2").inner_text()
+    title = focal.locator(f"[data-practice='{pending}'] h2").inner_text()
     found = describe_problem(member, title)
-    assert PENDING_AT_CASSAMAR in found
-    result = member.locator(".result", has=member.locator(f"a[href='/practices/{PENDING_AT_CASSAMAR}']"))
+    assert pending in found
+    result = member.locator(".result", has=member.locator(f"a[href='/practices/{pending}']"))
     expect(result.locator(".host")).to_have_text("Anonymised")
     expect(result).not_to_contain_text("Cassamar")
     result.get_by_role("link").first.click()
@@ -126,13 +140,14 @@ def test_focal_point_shares_anonymously_then_withdraws(open_page: Callable[[], P
     assert "XC" not in member.locator("article.practice").inner_text()
     screenshot(member, "07-practice-anonymised")
 
-    focal.locator(f"[data-practice='{PENDING_AT_CASSAMAR}']").get_by_role("button", name="Withdraw").click()
-    expect(focal.locator(f"[data-practice='{PENDING_AT_CASSAMAR}']").get_by_test_id("sharing")).to_have_text(
-        "Not shared")
+    focal.locator(f"[data-practice='{pending}']").get_by_role("button", name="Withdraw").click()
+    focal.locator(f"[data-practice='{pending}']").get_by_role("button", name="Yes, withdraw").click()
+    expect(focal.locator(f"[data-practice='{pending}']").get_by_test_id("sharing")).to_have_text(
+        "Not shared beyond your state")
 
     member.goto("/")
-    assert PENDING_AT_CASSAMAR not in describe_problem(member, title)
-    response = member.goto(f"/practices/{PENDING_AT_CASSAMAR}")
+    assert pending not in describe_problem(member, title)
+    response = member.goto(f"/practices/{pending}")
     assert response is not None and response.status == 404
 
 

@@ -11,14 +11,15 @@ from pathlib import Path
 import pytest
 
 from fixtures import PRACTICES
+from tests.settings import TEST_SECRET_KEY
 
-MALFORMED = Path(__file__).resolve().parent / "data" / "malformed"
+MALFORMED = Path(__file__).resolve().parents[1] / "data" / "malformed"
 
 
 def kb(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "KB_DATABASE_URL": f"sqlite:///{tmp_path / 'kb.db'}", "KB_DATA_DIR": str(tmp_path / "data"),
-           "KB_LOG_LEVEL": "WARNING"}
-    return subprocess.run([sys.executable, "-m", "kb.cli", *args], capture_output=True, text=True, env=env,
+           "KB_LOG_LEVEL": "WARNING", "KB_SECRET_KEY": TEST_SECRET_KEY}
+    return subprocess.run([sys.executable, "-m", "cli.main", *args], capture_output=True, text=True, env=env,
                           timeout=300, check=False)
 
 
@@ -91,3 +92,13 @@ def test_reindex_after_a_model_change_re_embeds_everything(loaded: Path, tmp_pat
     assert "re-embedded 0 passage(s)" in second.stdout
     models = sqlite3.connect(tmp_path / "kb.db").execute("SELECT DISTINCT model FROM passage").fetchall()
     assert models == [(str(model),)]
+
+
+@pytest.mark.parametrize("key", ["", "dev-only-change-me"])
+def test_serve_refuses_a_missing_or_known_session_key_outside_demo_mode(tmp_path: Path, key: str) -> None:
+    env = {**os.environ, "KB_DATABASE_URL": f"sqlite:///{tmp_path / 'kb.db'}", "KB_DATA_DIR": str(tmp_path / "data"),
+           "KB_SECRET_KEY": key, "KB_LOG_LEVEL": "WARNING"}
+    result = subprocess.run([sys.executable, "-m", "cli.main", "serve", "--port", "9"], capture_output=True,
+                            text=True, env=env, timeout=120, check=False)
+    assert result.returncode == 2
+    assert "not serving: KB_SECRET_KEY" in result.stderr and "kb serve --demo" in result.stderr

@@ -13,6 +13,7 @@ from index.search import SearchService
 from kb.models import Role
 from kb.queries import Filters
 from kb.viewer import PUBLIC, Viewer
+from kb.vocabulary import TAG_VOCABULARIES
 
 
 def counted_one_by_one(search: SearchService, ids: list[int], host_shown: frozenset[int]) -> dict[str, dict[str, int]]:
@@ -23,7 +24,7 @@ def counted_one_by_one(search: SearchService, ids: list[int], host_shown: frozen
         counters["year"][str(fact.year)] += 1
         if pid in host_shown:
             counters["host_state"][fact.host_state] += 1
-        for name in ("domain", "sector", "topic"):
+        for name in TAG_VOCABULARIES:
             counters[name].update(fact.tags.get(name, ()))
     return {name: dict(counter.most_common()) for name, counter in counters.items()}
 
@@ -38,7 +39,7 @@ def test_facets_match_counting_each_ranked_practice_in_order(
         visible = demo_search.visible_set(session, viewer, Filters())
     ids = [hit.practice_id for hit in result.hits]
     assert result.total == len(ids) > 0
-    expected = counted_one_by_one(demo_search, ids, visible.host_shown)
+    expected = counted_one_by_one(demo_search, ids, frozenset(visible.ids[visible.shown].tolist()))
     assert result.facets == expected
     assert [list(counts.items()) for counts in result.facets.values()] == [
         list(counts.items()) for counts in expected.values()

@@ -13,7 +13,6 @@ from sqlmodel import Session, select
 from index.embedder import Embedder
 from index.search import SearchService
 from index.service import open_search
-from index.store import sync_passages
 from kb.accounts import user_by_name
 from kb.authorisations import authorise
 from kb.config import Settings
@@ -23,6 +22,7 @@ from kb.practices import upsert_practice
 from kb.records import PracticeRecord
 from kb.viewer import PUBLIC, Viewer, viewer_for
 from kb.vocabulary import Vocabulary
+from tests.factories import writer_for
 
 PRACTICES = {
     # id: (host, attribution, title, body)
@@ -46,9 +46,9 @@ def search(backend_settings: Settings, directory_engine: Engine, embedder: Embed
                                     sector=["radioactive_sources"], topic=["physical_protection"])
             practice = upsert_practice(session, record=record, actor="curator")[1]
             authorise(session, practice=practice, scope=Scope.public, attribution=attribution,
-                      by=f"focal.{host.lower()}")
+                      by=f"focal.{host.lower()}", via="test")
             stored.append(practice)
-        sync_passages(session, stored, embedder=embedder, vocabularies=vocabularies, words=160)
+        writer_for(embedder).sync(session, stored)
     return open_search(backend_settings, directory_engine, embedder)
 
 

@@ -13,12 +13,11 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from index.store import sync_passages
 from ingest.pipeline import ingest_paths, known_names, parse_file
-from kb.config import Settings
 from kb.models import AuditEvent, Authorisation, Passage, Practice, PracticeTag
 from kb.practices import upsert_practice
 from kb.vocabulary import Vocabulary
+from tests.factories import writer_for
 from tests.fakes import FakeEmbedder
 
 LONG_BODY = "\n\n".join(f"Paragraph {n}: guards rehearsed the response to a vehicle approach. " * 14 for n in range(3))
@@ -38,7 +37,9 @@ def records(prefix: str, *, edited: bool) -> list[dict]:
         if n % 2 == 0:
             record["authorisation"] = {"scope": "networks" if edited and n % 4 == 0 else "public",
                                        **({"networks": ["NSSN"]} if edited and n % 4 == 0 else {}),
-                                       "granted_by": "focal point", "granted_at": "2020-01-02"}
+                                       "granted_by": "focal point",
+                                       # a changed decision is a newer one (an older one would be refused)
+                                       "granted_at": "2021-03-04" if edited and n % 4 == 0 else "2020-01-02"}
         out.append(record)
     return out
 
@@ -54,11 +55,12 @@ def one_by_one(engine: Engine, path: Path, vocabularies: dict[str, Vocabulary], 
         known = known_names(session, vocabularies)
     parsed, errors, _ = parse_file(path, known)
     assert not errors
-    words = Settings().passage_words
+    writer = writer_for(embedder)
     with Session(engine, expire_on_commit=False) as session, session.begin():
-        for record in parsed:
-            _, practice = upsert_practice(session, record=record, actor="ingest")
-            sync_passages(session, [practice], embedder=embedder, vocabularies=vocabularies, words=words)
+        for item in parsed:
+            origin = f"file {path.name}, line {item.line}"
+            _, practice = upsert_practice(session, record=item.record, actor="ingest", origin=origin)
+            writer.sync(session, [practice])
 
 
 def rows_of(engine: Engine, prefix: str) -> dict[str, list]:
@@ -73,15 +75,16 @@ def rows_of(engine: Engine, prefix: str) -> dict[str, list]:
         name = {pid: p.external_id.replace(f"{prefix}-", "X-") for pid, p in practices.items()}
         return {
             "practices": sorted(plain([str(getattr(p, field)) for field in Practice.model_fields
-                                       if field not in ("id", "content_hash", "created_at", "updated_at")])
+                                       if field not in ("id", "public_id", "content_hash", "created_at",
+                                                        "updated_at")])
                                 for p in practices.values()),
             "tags": sorted((name[t.practice_id], t.vocabulary, t.term)
                            for t in session.exec(select(PracticeTag).where(PracticeTag.practice_id.in_(ids)))),
             "authorisations": sorted((name[a.practice_id], a.scope, a.attribution, a.granted_by, str(a.granted_at),
-                                      a.superseded_at is None)
+                                      a.superseded_at is None, a.entered_via.replace(f"{prefix}-", "X-"))
                                      for a in session.exec(select(Authorisation)
                                                            .where(Authorisation.practice_id.in_(ids)))),
-            "passages": sorted((name[p.practice_id], p.position, p.text, p.model, p.vector)
+            "passages": sorted((name[p.practice_id], p.variant, p.position, p.text, p.model, p.vector)
                                for p in session.exec(select(Passage).where(Passage.practice_id.in_(ids)))),
             "audit": [(e.action, plain(e.object_id), plain(without_id(e.before)), plain(without_id(e.after)))
                       for e in session.exec(select(AuditEvent).where(AuditEvent.object_id.startswith(f"{prefix}-"))
@@ -90,17 +93,16 @@ def rows_of(engine: Engine, prefix: str) -> dict[str, list]:
 
 
 def without_id(snapshot: dict | None) -> dict | None:
-    return None if snapshot is None else {k: v for k, v in snapshot.items() if k != "id"}
+    return None if snapshot is None else {k: v for k, v in snapshot.items() if k not in ("id", "public_id")}
 
 
 def test_batched_ingest_leaves_the_rows_one_by_one_writing_leaves(
     directory_engine: Engine, vocabularies: dict[str, Vocabulary], tmp_path: Path
 ) -> None:
     embedder = FakeEmbedder()
-    words = Settings().passage_words
     for edited in (False, True):
-        report = ingest_paths([write(tmp_path, "A", edited=edited)], engine=directory_engine, embedder=embedder,
-                              vocabularies=vocabularies, passage_words=words)
+        report = ingest_paths([write(tmp_path, "A", edited=edited)], engine=directory_engine,
+                              writer=writer_for(embedder), vocabularies=vocabularies)
         assert report.ok and report.added + report.updated == (9 if edited else 12)
         one_by_one(directory_engine, write(tmp_path, "B", edited=edited), vocabularies, embedder)
         batched, single = rows_of(directory_engine, "A"), rows_of(directory_engine, "B")

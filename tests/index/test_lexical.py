@@ -1,4 +1,4 @@
-"""The in-memory BM25 index: stemming, stop words, in-place edits and the allow-list."""
+"""The in-memory BM25 index: stemming, stop words, in-place edits, views and the allow-list."""
 
 import numpy as np
 
@@ -36,9 +36,22 @@ def test_editing_a_document_replaces_it_and_removing_forgets_it():
 
 def test_only_allowed_ids_are_scored():
     index = index_of(d1="insider threat", d2="insider vetting", d3="insider culture")
-    ids, scores = index.score_arrays("insider", np.asarray([1, 3], dtype=np.int64))
+    ids, scores = index.score_arrays("insider", allowed_ids=np.asarray([1, 3], dtype=np.int64))
     assert sorted(ids.tolist()) == [1, 3] and len(scores) == 2
-    assert index.scores("insider", np.asarray([], dtype=np.int64)) == {}
+    assert index.score_arrays("insider", allowed_ids=np.asarray([], dtype=np.int64))[0].tolist() == []
+
+
+def test_scores_in_a_view_depend_on_nothing_outside_it():
+    """Document frequencies and lengths of hidden documents must not move a visible score (issue 10.4)."""
+    index = index_of(d1="insider threat at the store", d2="insider vetting of contractors", d3="tamper seals")
+    view = index.view(np.asarray([1, 3], dtype=np.int64))
+    before = index.scores("insider seals", view)
+    index.add(2, "insider insider insider seals seals, and a much longer text about other things entirely")
+    index.add(4, "insider")
+    assert index.scores("insider seals", index.view(np.asarray([1, 3], dtype=np.int64))) == before
+    alone = index_of(d1="insider threat at the store", d3="tamper seals")
+    assert before == alone.scores("insider seals")  # exactly the index of the visible documents alone
+    assert index.scores("insider seals") != before  # the control: over everything, the statistics differ
 
 
 def test_the_index_grows_past_its_first_capacity():
@@ -49,14 +62,16 @@ def test_the_index_grows_past_its_first_capacity():
     assert len(index.scores("shared")) == 3000
 
 
-def test_cached_weights_of_a_common_term_follow_every_edit():
-    """A common term's weights are kept between queries; any add or removal must make them stale."""
+def test_a_view_made_after_edits_scores_exactly_as_a_fresh_index():
+    """A view keeps a common term's weights between queries; a view made after edits must not reuse them."""
     rng = np.random.default_rng(3)
     words = ["reactor", "guard", "badge", "drill", "fence", "audit"]
     texts = {d: "common " + " ".join(rng.choice(words, size=int(rng.integers(1, 6)))) for d in range(2000)}
     index = LexicalIndex()
     index.add_many(texts.items())
-    before = index.scores("common guard")  # "common" has 2,000 postings: its weights are now cached
+    first = index.everything()
+    before = index.scores("common guard", first)  # "common" has 2,000 postings: its weights are now cached
+    assert "common" in first.weights
     for d in range(0, 2000, 7):
         index.remove(d)
         del texts[d]

@@ -11,13 +11,13 @@ from index.embedder import Embedder
 from ingest.pipeline import IngestReport, ingest_paths
 from kb.config import Settings
 from kb.vocabulary import load_vocabularies
+from tests.factories import writer_for
 
 
-def run_ingest(engine: Engine, embedder: Embedder | None, *paths: Path, check_only: bool = False) -> IngestReport:
-    settings = Settings()
-    return ingest_paths(list(paths), engine=engine, embedder=embedder,
-                        vocabularies=load_vocabularies(settings.vocabulary_dir),
-                        passage_words=settings.passage_words, check_only=check_only)
+def run_ingest(engine: Engine, embedder: Embedder | None, *paths: Path, check_only: bool = False,
+               actor: str = "ingest") -> IngestReport:
+    return ingest_paths(list(paths), engine=engine, writer=writer_for(embedder) if embedder else None,
+                        vocabularies=load_vocabularies(Settings().vocabulary_dir), check_only=check_only, actor=actor)
 
 
 def dump(engine: Engine) -> dict[str, list[tuple]]:

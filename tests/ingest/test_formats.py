@@ -14,6 +14,7 @@ from kb.accounts import user_by_name
 from kb.models import Authorisation, Passage, Practice, Status
 from kb.queries import find_visible
 from kb.viewer import PUBLIC, viewer_for
+from tests.factories import public_id_of
 from tests.fakes import FakeEmbedder
 from tests.ingest.helpers import run_ingest
 
@@ -68,7 +69,8 @@ def test_labels_resolve_to_vocabulary_ids(directory_engine: Engine, tmp_path: Pa
     path.write_text(json.dumps(RECORD))
     run_ingest(directory_engine, FakeEmbedder(), path)
     with Session(directory_engine) as session:
-        found = find_visible(session, viewer_for(session, user_by_name(session, "curator")), external_id="T-001")
+        curator = viewer_for(session, user_by_name(session, "curator"))
+        found = find_visible(session, curator, public_id=public_id_of(session, "T-001"))
         assert found is not None
     from kb.practices import tags_of
 
@@ -82,11 +84,11 @@ def test_a_practice_without_authorisation_is_host_only(directory_engine: Engine,
     run_ingest(directory_engine, FakeEmbedder(), path)
     with Session(directory_engine) as session:
         assert count(directory_engine, Authorisation) == 0
-        assert find_visible(session, PUBLIC, external_id="T-001") is None
+        assert find_visible(session, PUBLIC, public_id=public_id_of(session, "T-001")) is None
         member = viewer_for(session, user_by_name(session, "reader.xb"))
-        assert find_visible(session, member, external_id="T-001") is None
+        assert find_visible(session, member, public_id=public_id_of(session, "T-001")) is None
         host = viewer_for(session, user_by_name(session, "focal.xa"))
-        found = find_visible(session, host, external_id="T-001")
+        found = find_visible(session, host, public_id=public_id_of(session, "T-001"))
         assert found is not None and found[0].status == Status.published
 
 

@@ -20,13 +20,16 @@ from fixtures.load import load_directory
 from ingest.pipeline import MAX_FILE_BYTES, IngestReport, ingest_paths
 from ingest.readers import decode, read_records
 from kb import migrate
+from kb.config import Settings
 from kb.db import make_engine
+from kb.identifying import TermsSource
 from kb.models import Authorisation, Practice
+from kb.projection import Projection
 from kb.queries import find_visible
-from kb.schemas import practice_public
 from kb.viewer import PUBLIC
 from kb.vocabulary import Vocabulary
 from tests.conftest import BACKENDS, PostgresSchema, sqlite_settings
+from tests.factories import public_id_of, writer_for
 from tests.fakes import FakeEmbedder
 
 HOSTILE = Path(__file__).resolve().parent.parent / "data" / "hostile"
@@ -58,8 +61,7 @@ def hostile_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.Temp
 
 
 def ingest(engine: Engine, vocabularies: dict[str, Vocabulary], *paths: Path) -> IngestReport:
-    return ingest_paths(list(paths), engine=engine, embedder=FakeEmbedder(), vocabularies=vocabularies,
-                        passage_words=160)
+    return ingest_paths(list(paths), engine=engine, writer=writer_for(FakeEmbedder()), vocabularies=vocabularies)
 
 
 def full_dump(engine: Engine) -> dict[str, list[tuple]]:
@@ -91,7 +93,7 @@ def test_hostile_file_is_refused_with_a_located_message_and_changes_nothing(
     assert report.files_rejected == [path] and not report.files_loaded
     assert report.errors, "a refused file says why"
     first = report.errors[0]
-    assert first.path == path
+    assert first.file == str(path)
     assert first.line == expected["line"]
     message = "\n".join(str(e) for e in report.errors)
     location = f"{path}:{expected['line']}:" if expected["line"] else f"{path}:"
@@ -158,6 +160,7 @@ def test_hostile_text_is_stored_verbatim_and_served_as_data(
     raws = {r.data["id"]: r.data for r in read_records(path, decode(path.read_bytes()))}
     assert sorted(raws) == sorted(EXPECTED[name]["stored"])
     with Session(hostile_engine) as session:
+        public_view = Projection(PUBLIC, TermsSource(Settings().vocabulary_dir).current(session))
         for external_id, raw in raws.items():
             practice = session.exec(select(Practice).where(Practice.external_id == external_id)).one()
             for field in TEXT_FIELDS:
@@ -171,9 +174,9 @@ def test_hostile_text_is_stored_verbatim_and_served_as_data(
                     select(Authorisation).where(Authorisation.practice_id == practice.id)
                 ).one()
                 assert authorisation.granted_by == granted_by
-            found = find_visible(session, PUBLIC, external_id=external_id)
+            found = find_visible(session, PUBLIC, public_id=public_id_of(session, external_id))
             if found is not None:  # published and public: the API returns the text as data, unchanged
-                public = practice_public(found[0], {}, host_shown=found[1])
+                public = public_view.practice(found[0], {}, host_shown=found[1])
                 assert (public.title, public.summary, public.body) == (
                     practice.title, practice.summary, practice.body)
 

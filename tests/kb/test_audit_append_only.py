@@ -13,8 +13,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
 from kb import audit
-from kb.config import Settings
 from kb.models import AuditEvent
+from tests.factories import settings_for
 from web.app import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -101,7 +101,7 @@ def test_the_grep_finds_a_write_when_there_is_one() -> None:
 
 
 def test_the_api_offers_no_way_to_change_the_audit_log(tmp_path: Path) -> None:
-    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'kb.db'}", data_dir=tmp_path / "data"))
+    app = create_app(settings_for(f"sqlite:///{tmp_path / 'kb.db'}", tmp_path))
     writes = {
         (route.path, method)
         for route in app.routes

@@ -12,10 +12,18 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
 from kb.accounts import user_by_name
-from kb.audit import current_change_seq, note_change
-from kb.authorisations import AuthorisationError, authorise, current_authorisation, grant, withdraw
+from kb.authorisations import (
+    AuthorisationError,
+    authorisation_history,
+    authorise,
+    current_authorisation,
+    grant,
+    network_codes_of,
+    withdraw,
+)
+from kb.changes import current_change_seq, note_change
 from kb.models import Attribution, AuditEvent, ChangeLog, Practice, Scope, Status
-from kb.practices import Outcome, authorisation_history, network_codes_of, tags_of, upsert_practice
+from kb.practices import Outcome, tags_of, upsert_practice
 from kb.queries import Filters, find_visible, visible_rows
 from kb.records import PracticeRecord
 from kb.viewer import PUBLIC, viewer_for
@@ -74,10 +82,11 @@ def test_authorisation_history_keeps_every_decision(directory_engine: Engine) ->
     with Session(directory_engine, expire_on_commit=False) as session, session.begin():
         practice = session.get(Practice, practice_id)
         assert practice is not None
-        first = authorise(session, practice=practice, scope=Scope.networks, network_codes=["NSSN"], by="focal.xa")
+        first = authorise(session, practice=practice, scope=Scope.networks, network_codes=["NSSN"],
+                          attribution=Attribution.named, by="focal.xa", via="test")
         assert practice.status == Status.published
         second = grant(session, practice=practice, scope=Scope.public, attribution=Attribution.anonymous,
-                       by="focal.xa", actor="focal.xa")
+                       by="focal.xa", entered_by="focal.xa", entered_via="test")
     with Session(directory_engine) as session:
         history = authorisation_history(session, practice_id)
         assert [a.id for a in history] == [second.id, first.id]
@@ -85,16 +94,19 @@ def test_authorisation_history_keeps_every_decision(directory_engine: Engine) ->
         assert network_codes_of(session, first.id or 0) == ["NSSN"]
         current = current_authorisation(session, practice_id)
         assert current is not None and current.id == second.id
-        assert find_visible(session, PUBLIC, external_id="BK-001") == (session.get(Practice, practice_id), False)
+        stored = session.get(Practice, practice_id)
+        assert stored is not None
+        assert find_visible(session, PUBLIC, public_id=stored.public_id) == (stored, False)
     with Session(directory_engine, expire_on_commit=False) as session, session.begin():
         practice = session.get(Practice, practice_id)
-        withdraw(session, practice=practice, by="focal.xa")  # type: ignore[arg-type]
+        assert practice is not None
+        withdraw(session, practice=practice, by="focal.xa", via="test")
     with Session(directory_engine) as session:
         history = authorisation_history(session, practice_id)
         assert len(history) == 2
         assert history[0].withdrawn_at is not None and history[0].withdrawn_by == "focal.xa"
         assert current_authorisation(session, practice_id) is None
-        assert find_visible(session, PUBLIC, external_id="BK-001") is None
+        assert find_visible(session, PUBLIC, public_id=stored.public_id) is None
         reader = viewer_for(session, user_by_name(session, "reader.xb"))
         assert visible_rows(session, reader, Filters(), {}) == []
         own = viewer_for(session, user_by_name(session, "focal.xa"))
@@ -110,10 +122,11 @@ def test_withdrawing_twice_is_refused(directory_engine: Engine) -> None:
     with Session(directory_engine) as session, session.begin():
         practice = session.get(Practice, practice_id)
         assert practice is not None
-        grant(session, practice=practice, scope=Scope.public, by="focal.xa", actor="focal.xa")
-        withdraw(session, practice=practice, by="focal.xa")
+        grant(session, practice=practice, scope=Scope.public, by="focal.xa", entered_by="focal.xa",
+              entered_via="test")
+        withdraw(session, practice=practice, by="focal.xa", via="test")
         with pytest.raises(AuthorisationError, match="no authorisation in force"):
-            withdraw(session, practice=practice, by="focal.xa")
+            withdraw(session, practice=practice, by="focal.xa", via="test")
 
 
 @pytest.mark.parametrize("statement", ["UPDATE audit_event SET actor = 'someone else'", "DELETE FROM audit_event"])

@@ -56,9 +56,11 @@ def world(backend_settings: Settings, directory_engine: Engine) -> tuple[Engine,
     """Demo directory; XA shares GP-1 with NSSN (named) and GP-2 publicly (anonymous), and keeps a draft."""
     with Session(directory_engine) as session, session.begin():
         shared = add_practice(session, "GP-1", "XA")
-        authorise(session, practice=shared, scope=Scope.networks, network_codes=["NSSN"], by="focal.xa")
+        authorise(session, practice=shared, scope=Scope.networks, network_codes=["NSSN"],
+                  attribution=Attribution.named, by="focal.xa", via="test")
         anonymous = add_practice(session, "GP-2", "XA")
-        authorise(session, practice=anonymous, scope=Scope.public, attribution=Attribution.anonymous, by="focal.xa")
+        authorise(session, practice=anonymous, scope=Scope.public, attribution=Attribution.anonymous,
+                  by="focal.xa", via="test")
         add_practice(session, "GP-3", "XA", status=Status.draft)
         add_practice(session, "GP-4", "XP", status=Status.pending)
     return directory_engine, open_search(backend_settings, directory_engine, FakeEmbedder())
@@ -73,7 +75,7 @@ def request(engine: Engine, search: SearchService, username: str, vocabularies: 
         searched = {by_id[h.practice_id].external_id: by_id[h.practice_id].host_state_code if h.host_shown else None
                     for h in result.hits}
         queried = {by_id[pid].external_id for pid, _ in visible_rows(session, viewer, Filters(), vocabularies)}
-        pages = {p.external_id for p in by_id.values() if find_visible(session, viewer, external_id=p.external_id)}
+        pages = {p.external_id for p in by_id.values() if find_visible(session, viewer, public_id=p.public_id)}
         queried_by_host = search.search(session, viewer, "", Filters(host_state=("XA",)), limit=50)
         assert {by_id[h.practice_id].external_id for h in queried_by_host.hits} == {
             external_id for external_id, host in searched.items() if host == "XA"}
@@ -87,7 +89,7 @@ def test_a_withdrawal_hides_the_practice_on_the_next_request(world, vocabularies
     assert before.host_facet == {"XA": 1}
 
     with Session(engine) as session, session.begin():
-        withdraw(session, practice=practice(session, "GP-1"), by="focal.xa")
+        withdraw(session, practice=practice(session, "GP-1"), by="focal.xa", via="test")
 
     after = request(engine, search, "reader.xb", vocabularies)
     assert after.searched == {"GP-2": None} and after.total == 1
@@ -102,7 +104,7 @@ def test_a_change_of_scope_and_attribution_holds_on_the_next_request(world, voca
 
     with Session(engine) as session, session.begin():
         grant(session, practice=practice(session, "GP-1"), scope=Scope.networks, network_codes=["CSSN"],
-              attribution=Attribution.anonymous, by="focal.xa", actor="focal.xa")
+              attribution=Attribution.anonymous, by="focal.xa", entered_by="focal.xa", entered_via="test")
 
     assert request(engine, search, "reader.xk", vocabularies).searched == {"GP-1": None, "GP-2": None}
     member = request(engine, search, "reader.xb", vocabularies)
@@ -110,7 +112,7 @@ def test_a_change_of_scope_and_attribution_holds_on_the_next_request(world, voca
 
     with Session(engine) as session, session.begin():
         grant(session, practice=practice(session, "GP-2"), scope=Scope.public, attribution=Attribution.named,
-              by="focal.xa", actor="focal.xa")
+              by="focal.xa", entered_by="focal.xa", entered_via="test")
 
     outsider = request(engine, search, "reader.xb", vocabularies)
     assert outsider.searched == {"GP-2": "XA"} and outsider.host_facet == {"XA": 1}

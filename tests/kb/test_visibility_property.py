@@ -2,11 +2,12 @@
 
 Hypothesis builds a world, writes it to a fresh (truncated) SQLite database, and compares `visible_rows`,
 `find_visible`, search hits, totals, facets, the host-state filter and related practices with the rule
-stated here again in plain Python, independently of `kb.visibility`.
+stated again in plain Python in tests/oracle.py, independently of `kb.visibility`.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections import Counter
 from collections.abc import Iterator
@@ -25,7 +26,7 @@ from sqlmodel import Session
 from index.catalogue import Catalogue
 from index.search import SearchService
 from index.service import vocabulary_labels
-from index.store import sync_passages
+from index.store import PassageWriter
 from kb import migrate
 from kb.db import make_engine
 from kb.models import (
@@ -43,12 +44,15 @@ from kb.models import (
 from kb.queries import Filters, find_visible, visible_rows
 from kb.viewer import PUBLIC, Viewer, viewer_for
 from kb.vocabulary import Vocabulary
+from tests import oracle
 from tests.conftest import sqlite_settings
+from tests.factories import public_id_of, writer_for
 from tests.fakes import FakeEmbedder
+from tests.oracle import Asker, Entry
 
 settings.register_profile(
     "visibility-worlds",
-    max_examples=1000,
+    max_examples=1000 if os.environ.get("KB_TEST_WORLDS") is None else int(os.environ["KB_TEST_WORLDS"]),
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
@@ -67,7 +71,7 @@ ROLES = ("reader", "focal_point", "reader", "focal_point", "curator", "admin")
 STATUSES = ("published", "published", "pending", "draft", "withdrawn")
 # Tables emptied between worlds, children first (the audit log is never written here: it is append-only).
 TABLES = ("passage", "authorisation_network", "authorisation", "practice_tag", "practice", "user_network",
-          "api_token", "user", "state_network", "network", "state", "change_log")
+          "api_token", "user_session", "user", "state_network", "network", "state", "change_log")
 
 
 # -- the world, and the rule stated independently ------------------------------------------------
@@ -121,28 +125,27 @@ def member_of(world: World, user: UserSpec) -> set[str]:
     return through_state | set(user.direct)
 
 
-def sees(world: World, user: UserSpec | None, practice: PracticeSpec) -> bool:
-    """DESIGN.md: secretariat, or own state, or published + in force + public or one of the user's networks."""
+def asker(world: World, user: UserSpec | None) -> Asker | None:
+    """The user as the oracle sees them (an inactive user is the public)."""
     if user is None or not user.active:
-        user = None
-    if user is not None and user.role in ("curator", "admin"):
-        return True
-    if user is not None and user.state is not None and user.state == practice.host:
-        return True
-    decision = practice.in_force()
-    if practice.status != "published" or decision is None:
-        return False
-    if decision.scope == "public":
-        return True
-    return decision.scope == "networks" and user is not None and bool(decision.networks & member_of(world, user))
+        return None
+    return Asker(secretariat=user.role in ("curator", "admin"), state=user.state,
+                 networks=frozenset(member_of(world, user)))
 
 
-def sees_host(user: UserSpec | None, practice: PracticeSpec) -> bool:
-    """Anonymous attribution hides the host from everyone but the host and the secretariat."""
-    if user is not None and user.active and (user.role in ("curator", "admin") or user.state == practice.host):
-        return True
+def entry(practice: PracticeSpec) -> Entry:
     decision = practice.in_force()
-    return decision is not None and decision.attribution == "named"
+    return Entry(host=practice.host, status=practice.status, scope=decision.scope if decision else None,
+                 networks=decision.networks if decision else frozenset(),
+                 attribution=decision.attribution if decision else None)
+
+
+def sees(world: World, user: UserSpec | None, practice: PracticeSpec) -> bool:
+    return oracle.sees(asker(world, user), entry(practice))
+
+
+def sees_host(world: World, user: UserSpec | None, practice: PracticeSpec) -> bool:
+    return oracle.sees_host(asker(world, user), entry(practice))
 
 
 # -- strategies -----------------------------------------------------------------------------------
@@ -205,8 +208,7 @@ def world_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Eng
         engine.dispose()
 
 
-def write_world(engine: Engine, embedder: FakeEmbedder, vocabularies: dict[str, Vocabulary],
-                world: World) -> tuple[list[int | None], list[int]]:
+def write_world(engine: Engine, writer: PassageWriter, world: World) -> tuple[list[int | None], list[int]]:
     """Replace the database's contents with the world; return user ids and practice ids in world order."""
     with engine.begin() as connection:
         for table in TABLES:
@@ -251,17 +253,20 @@ def write_world(engine: Engine, embedder: FakeEmbedder, vocabularies: dict[str, 
                                                      network_id=networks[code].id or 0)
                                 for code in decision.networks)
         session.flush()
-        sync_passages(session, practices, embedder=embedder, vocabularies=vocabularies, words=160)
+        writer.sync(session, practices)
     return [u.id for u in users], [p.id or 0 for p in practices]
 
 
-def new_search(engine: Engine, data_dir: Path, embedder: FakeEmbedder,
-               vocabularies: dict[str, Vocabulary]) -> SearchService:
+def new_search(engine: Engine, data_dir: Path, writer: PassageWriter, vocabularies: dict[str, Vocabulary]
+               ) -> SearchService:
     shutil.rmtree(data_dir, ignore_errors=True)
-    catalogue = Catalogue(embedder=embedder, data_dir=data_dir, vocabulary_labels=vocabulary_labels(vocabularies))
+    embedder = writer.embedder
+    catalogue = Catalogue(embedder=embedder, data_dir=data_dir, vocabulary_labels=vocabulary_labels(vocabularies),
+                          terms=writer.terms)
     with Session(engine) as session:
         catalogue.load(session)
-    return SearchService(catalogue=catalogue, embedder=embedder, vocabularies=vocabularies, min_similarity=0.1)
+    return SearchService(catalogue=catalogue, embedder=embedder, vocabularies=vocabularies, writer=writer,
+                         min_similarity=0.1)
 
 
 # -- the checks -----------------------------------------------------------------------------------
@@ -276,7 +281,7 @@ def expected_facets(world: World, user: UserSpec | None, indexes: list[int]) -> 
         counters["year"][str(spec.year)] += 1
         for name in ("domain", "sector", "topic"):
             counters[name].update(getattr(spec, name))
-        if sees_host(user, spec):
+        if sees_host(world, user, spec):
             counters["host_state"][spec.host] += 1
     return {name: dict(counter) for name, counter in counters.items()}
 
@@ -285,14 +290,14 @@ def check_viewer(session: Session, search: SearchService, vocabularies: dict[str
                  user: UserSpec | None, viewer: Viewer, pids: list[int], query: str, host_filter: str) -> None:
     index_of = {pid: i for i, pid in enumerate(pids)}
     visible = {pids[i] for i, spec in enumerate(world.practices) if sees(world, user, spec)}
-    shown = {pid for pid in visible if sees_host(user, world.practices[index_of[pid]])}
+    shown = {pid for pid in visible if sees_host(world, user, world.practices[index_of[pid]])}
 
     rows = visible_rows(session, viewer, Filters(), vocabularies)
     assert {pid for pid, _ in rows} == visible
     assert {pid for pid, flag in rows if flag} == shown
 
     for i, pid in enumerate(pids):
-        found = find_visible(session, viewer, external_id=f"P-{i}")
+        found = find_visible(session, viewer, public_id=public_id_of(session, f"P-{i}"))
         assert (found is not None) == (pid in visible)
         if found is not None:
             assert found[1] == (pid in shown)
@@ -329,9 +334,9 @@ def check_random_worlds(world_engine: tuple[Engine, Path], vocabularies: dict[st
                         world: World, query_word: str, host_filter: str) -> None:
     """Write one world and check every surface for the public and for each of its users."""
     engine, data_dir = world_engine
-    embedder = FakeEmbedder()
-    user_ids, pids = write_world(engine, embedder, vocabularies, world)
-    search = new_search(engine, data_dir, embedder, vocabularies)
+    writer = writer_for(FakeEmbedder())
+    user_ids, pids = write_world(engine, writer, world)
+    search = new_search(engine, data_dir, writer, vocabularies)
     with Session(engine) as session:
         check_viewer(session, search, vocabularies, world, None, PUBLIC, pids, query_word, host_filter)
         for spec, user_id in zip(world.users, user_ids, strict=True):

@@ -8,9 +8,11 @@ import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 
 from index.embedder import Embedder
 from kb.config import Settings
+from kb.models import Practice
 from tests.web.demo_copy import copy_demo
 from web.app import create_app
 
@@ -61,3 +63,13 @@ def soup(html: str) -> BeautifulSoup:
     return BeautifulSoup(html, "html.parser")
 
 
+
+
+@pytest.fixture(scope="session")
+def public_ids(demo_engine: Engine) -> dict[str, str]:
+    """The opaque id of every demo practice, by its reference (tests know references; viewers see opaque ids).
+
+    Copies of the demo database keep them: they are columns of the rows.
+    """
+    with Session(demo_engine) as session:
+        return dict(session.exec(select(Practice.external_id, Practice.public_id)).all())

@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from kb.config import Settings
+from tests.factories import settings_for
 
 
 def copy_demo(demo_settings: Settings, folder: Path) -> Settings:
@@ -14,4 +15,4 @@ def copy_demo(demo_settings: Settings, folder: Path) -> Settings:
     target = folder / "kb.db"
     with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
         src.backup(dst)
-    return Settings(database_url=f"sqlite:///{target}", data_dir=folder / "data", secret_key="test-secret-key")
+    return settings_for(f"sqlite:///{target}", folder)

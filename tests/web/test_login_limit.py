@@ -13,7 +13,7 @@ from itsdangerous import TimestampSigner
 from sqlmodel import Session
 
 from index.embedder import Embedder
-from kb.accounts import user_by_name
+from kb.accounts import end_session, start_session, user_by_name
 from kb.config import Settings
 from kb.db import make_engine
 from tests.web.conftest import DEMO_PASSWORD, csrf_of, soup
@@ -109,27 +109,38 @@ class SignerAt(TimestampSigner):
         return int(time.time()) - self.seconds_ago
 
 
-def session_cookie(secret: str, user_id: int, *, seconds_ago: int = 0) -> str:
-    data = b64encode(json.dumps({"user_id": user_id}).encode())
-    return SignerAt(secret, seconds_ago).sign(data).decode()
+def session_cookie(secret: str, data: dict[str, object], *, seconds_ago: int = 0) -> str:
+    return SignerAt(secret, seconds_ago).sign(b64encode(json.dumps(data).encode())).decode()
 
 
-def test_an_expired_or_forged_session_cookie_gives_the_public_view(
-    limited_app_client: TestClient, limited_settings: Settings
+def test_only_a_live_server_side_session_signs_anyone_in(
+    limited_app_client: TestClient, limited_settings: Settings, public_ids: dict[str, str]
 ) -> None:
+    """A cookie is a random session id the server knows, not a user id: a forged or stale one is the public."""
     engine = make_engine(limited_settings)
-    with Session(engine) as session:
+    with Session(engine) as session, session.begin():
         user = user_by_name(session, "focal.xa")
-        assert user is not None and user.id is not None
-        user_id = user.id
-    engine.dispose()
+        admin = user_by_name(session, "admin")
+        assert user is not None and admin is not None
+        live = start_session(session, user=user, max_age=limited_settings.session_max_age)
+        ended = start_session(session, user=user, max_age=limited_settings.session_max_age)
+        end_session(session, ended)
+        expired = start_session(session, user=user, max_age=-1)
+        admin_id = admin.id
     secret, max_age = limited_settings.secret_key, limited_settings.session_max_age
+    network_only = public_ids[NETWORK_ONLY]
 
     def status_with(cookie: str) -> int:
         client = TestClient(limited_app_client.app, cookies={"kb_session": cookie})
-        return client.get(f"/api/v1/practices/{NETWORK_ONLY}").status_code
+        return client.get(f"/api/v1/practices/{network_only}").status_code
 
-    assert status_with(session_cookie(secret, user_id)) == 200
-    assert status_with(session_cookie(secret, user_id, seconds_ago=max_age - 60)) == 200
-    assert status_with(session_cookie(secret, user_id, seconds_ago=max_age + 60)) == 404
-    assert status_with(session_cookie("not-the-secret-key", user_id)) == 404
+    assert status_with(session_cookie(secret, {"sid": live})) == 200
+    assert status_with(session_cookie(secret, {"sid": live}, seconds_ago=max_age - 60)) == 200
+    assert status_with(session_cookie(secret, {"sid": live}, seconds_ago=max_age + 60)) == 404
+    assert status_with(session_cookie("not-the-secret-key", {"sid": live})) == 404
+    assert status_with(session_cookie(secret, {"sid": ended})) == 404, "signed out: the copy is worth nothing"
+    assert status_with(session_cookie(secret, {"sid": expired})) == 404
+    assert status_with(session_cookie(secret, {"sid": "s_guessed"})) == 404
+    forged = TestClient(limited_app_client.app, cookies={"kb_session": session_cookie(secret, {"user_id": admin_id})})
+    assert forged.get("/secretariat", follow_redirects=False).status_code == 303, "a user id in a cookie is nothing"
+    engine.dispose()

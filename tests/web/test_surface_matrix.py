@@ -4,6 +4,7 @@ role × scope × attribution × status × own/other state × network membership,
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,16 +12,14 @@ from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from index.store import sync_passages
 from kb import migrate
 from kb.accounts import issue_token, user_by_name
 from kb.config import Settings
 from kb.db import make_engine
 from kb.models import Practice
-from kb.vocabulary import load_vocabularies
 from tests.conftest import sqlite_settings
+from tests.factories import HOST, PEOPLE, Case, Person, build_world, expected_host_shown, expected_visible, writer_for
 from tests.fakes import FakeEmbedder
-from tests.kb.test_visibility import HOST, PEOPLE, Case, Person, build_world, expected_host_shown, expected_visible
 from web.app import create_app
 
 HOST_NAME = f"State {HOST}"
@@ -34,14 +33,16 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient
     cases = build_world(engine)
     embedder = FakeEmbedder()
     with Session(engine) as session, session.begin():
-        sync_passages(session, list(session.exec(select(Practice))), embedder=embedder,
-                      vocabularies=load_vocabularies(settings.vocabulary_dir), words=settings.passage_words)
+        writer_for(embedder, settings).sync(session, list(session.exec(select(Practice))))
     tokens = {}
     with Session(engine) as session, session.begin():
         for person in PEOPLE[1:]:
             user = user_by_name(session, person.username or "")
             assert user is not None
             tokens[person.username or ""] = issue_token(session, user=user, actor="test")
+    with Session(engine) as session:
+        public = dict(session.exec(select(Practice.external_id, Practice.public_id)).all())
+    cases = [replace(case, external_id=public[case.external_id]) for case in cases]  # viewers see opaque ids
     with TestClient(create_app(settings, embedder=embedder)) as client:
         yield client, cases, tokens
 
@@ -89,7 +90,7 @@ def test_every_surface_obeys_the_rule(world, person: Person) -> None:  # type: i
                                                               or person.state == HOST)
         soup = BeautifulSoup(page.text, "html.parser")
         related_section = soup.select_one("section.related")
-        related = [a["href"].rsplit("/", 1)[-1] for a in soup.select('section.related a[href^="/practices/P-"]')]
+        related = [a["href"].rsplit("/", 1)[-1] for a in soup.select('section.related a[href^="/practices/"]')]
         assert set(related) <= visible
         for card in soup.select("section.related li"):
             other = card.select_one("a")["href"].rsplit("/", 1)[-1]  # type: ignore[index]

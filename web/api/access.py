@@ -1,4 +1,4 @@
-"""Who may call which part of the API: signed-in callers, the secretariat, administrators."""
+"""Who may call which part of the API: signed-in callers, the secretariat, administrators (checks in web.guards)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,10 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from kb.models import Role
 from kb.viewer import Viewer
-from web.actions import require_secretariat
 from web.csrf import require_csrf
-from web.deps import ViewerDep
+from web.deps import SESSION_ID, ViewerDep
+from web.guards import require_admin, require_secretariat
 
 SIGN_IN = "Sign in first: send 'Authorization: Bearer <token>' (kb users token NAME issues one)."
 
@@ -23,7 +22,7 @@ bearer_token = HTTPBearer(auto_error=False, description="An API token from `kb u
 def signed_in_viewer(
     viewer: ViewerDep, _token: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_token)]
 ) -> Viewer:
-    """Return the caller, or 401 for the public (and for an unknown, revoked or expired token)."""
+    """Return the caller, or 401 for the public."""
     if viewer.is_public:
         raise HTTPException(status_code=401, detail=SIGN_IN, headers={"WWW-Authenticate": "Bearer"})
     return viewer
@@ -43,8 +42,7 @@ SecretariatDep = Annotated[Viewer, Depends(secretariat_viewer)]
 
 def admin_viewer(viewer: SecretariatDep) -> Viewer:
     """Return the caller when they are an administrator."""
-    if viewer.role != Role.admin:
-        raise HTTPException(status_code=403, detail="Only an administrator may change users.")
+    require_admin(viewer)
     return viewer
 
 
@@ -56,5 +54,5 @@ async def require_api_csrf(request: Request) -> None:
 
     A call with neither a token nor a signed-in session carries no authority to abuse; it goes on to get 401.
     """
-    if "user_id" in request.session:
+    if SESSION_ID in request.session:
         await require_csrf(request)

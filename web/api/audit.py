@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from kb.audit_log import AuditQuery, find_events
+from kb.audit import AuditQuery, find_events
+from kb.errors import InvalidInput
 from web.api.access import SecretariatDep
 from web.deps import SessionDep
 
@@ -43,9 +44,7 @@ def list_audit_events(
 ) -> list[AuditEventPublic]:
     """Return the audit events that match, newest first."""
     if since is not None and until is not None and since > until:
-        raise HTTPException(status_code=422, detail=[{"loc": ["query", "since"], "type": "value_error",
-                                                      "msg": f"since ({since}) is after until ({until})",
-                                                      "input": str(since)}])
+        raise InvalidInput(f"since ({since}) is after until ({until})", field="since", value=str(since))
     query = AuditQuery(actor=actor, object_type=object_type, object_id=object_id, since=since, until=until)
     return [AuditEventPublic.model_validate(e, from_attributes=True)
             for e in find_events(session, query, limit=limit, offset=offset)]

@@ -1,27 +1,34 @@
-"""The host's decisions through the API: the focal point's practices, authorise, refuse, withdraw."""
+"""The host's decisions through the API: the focal point's practices, authorise, refuse, withdraw.
+
+Send `based_on` — the `decision_version` of the practice as you read it — and a decision recorded meanwhile by
+someone else (another tab, a double submit) is answered 409 with the decision now in force, never applied on
+top of it. Without `based_on`, decisions are applied one after the other.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
-from sqlmodel import Session
+from fastapi import APIRouter, Body, Depends
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from kb.models import Attribution, Practice, Scope
-from kb.queries import find_visible
+from kb.authorisations import decisions_of, scope_problem
+from kb.models import Attribution, Scope
+from kb.practices import tags_of
+from kb.projection import Projection, practice_view
+from kb.queries import NOT_FOUND, our_practices
 from kb.schemas import PracticePublic
-from kb.viewer import Viewer
-from web.actions import NOT_FOUND, our_practices, record_decision, require_focal_point
 from web.api.access import SignedInDep, require_api_csrf
-from web.api.practices import read_practice
-from web.deps import SessionDep
+from web.decisions import Action, decide
+from web.deps import SearchDep, SessionDep
+from web.guards import FOCAL_POINT_ONLY, require_focal_point
 
 router = APIRouter(tags=["authorisations"], dependencies=[Depends(require_api_csrf)])
 
-NOT_YOURS = "Only the focal point of the practice's host state (or the secretariat) may decide on sharing it."
-ERRORS = {401: {"description": "not signed in"}, 403: {"description": NOT_YOURS}, 404: {"description": NOT_FOUND},
+ERRORS = {401: {"description": "not signed in"}, 403: {"description": FOCAL_POINT_ONLY},
+          404: {"description": NOT_FOUND}, 409: {"description": "another decision was recorded meanwhile"},
           422: {"description": "the decision cannot be recorded as asked"}}
+BasedOn = Annotated[int | None, Field(default=None, ge=0, description="The practice's decision_version you decided on")]
 
 
 class AuthorisationRequest(BaseModel):
@@ -31,69 +38,63 @@ class AuthorisationRequest(BaseModel):
 
     scope: Scope = Field(description="host_only, networks (the named networks) or public")
     networks: list[Annotated[str, Field(min_length=1, max_length=32)]] = Field(
-        default_factory=list, validate_default=True, description="Network codes; only with scope 'networks'")
-    attribution: Attribution = Attribution.named
+        default_factory=list, description="Network codes; only with scope 'networks'")
+    attribution: Attribution = Field(description="named, or anonymous (the host state is then named nowhere)")
+    based_on: BasedOn = None
 
-    @field_validator("networks")
-    @classmethod
-    def _networks_match_scope(cls, networks: list[str], info: ValidationInfo) -> list[str]:
-        scope = info.data.get("scope")
-        if scope == Scope.networks and not networks:
-            raise ValueError("scope 'networks' needs at least one network code")
-        if scope is not None and scope != Scope.networks and networks:
-            raise ValueError(f"networks can only be named with scope 'networks', not '{scope.value}'")
-        return networks
+    @model_validator(mode="after")
+    def _networks_match_scope(self) -> AuthorisationRequest:
+        problem = scope_problem(self.scope, self.networks)
+        if problem:
+            raise ValueError(problem)
+        return self
 
 
-def decidable_practice(session: Session, viewer: Viewer, external_id: str) -> Practice:
-    """Return a practice the caller may decide on: 404 when they cannot see it, 403 when they see it only."""
-    found = find_visible(session, viewer, external_id=external_id)
-    if found is None:
-        raise HTTPException(status_code=404, detail=NOT_FOUND)
-    practice, _ = found
-    host_focal_point = viewer.is_focal_point and viewer.state_code == practice.host_state_code
-    if not (viewer.is_secretariat or host_focal_point):
-        raise HTTPException(status_code=403, detail=NOT_YOURS)
-    return practice
+class DecisionRequest(BaseModel):
+    """A refusal or a withdrawal; `based_on` as for an authorisation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    based_on: BasedOn = None
 
 
 @router.get("/our-practices", response_model=list[PracticePublic], responses=ERRORS)
-def list_our_practices(session: SessionDep, viewer: SignedInDep) -> list[PracticePublic]:
+def list_our_practices(session: SessionDep, viewer: SignedInDep, search: SearchDep) -> list[PracticePublic]:
     """Return every practice about the focal point's state, whatever its status, with its sharing history."""
     require_focal_point(viewer)
-    return [read_practice(p.external_id, session, viewer) for p in our_practices(session, viewer)]
+    projection = Projection(viewer, search.catalogue.terms)
+    return [projection.practice(p, tags_of(session, p.id or 0), host_shown=True, decisions=decisions_of(session, p))
+            for p in our_practices(session, viewer)]
+
+
+def _decided(session: SessionDep, search: SearchDep, viewer: SignedInDep, practice_id: str) -> PracticePublic:
+    session.commit()
+    return practice_view(session, viewer, search.catalogue.terms, practice_id)
 
 
 @router.post("/practices/{practice_id}/authorisations", response_model=PracticePublic, status_code=201,
              responses=ERRORS)
-def authorise_practice(
-    practice_id: str, body: AuthorisationRequest, session: SessionDep, viewer: SignedInDep
-) -> PracticePublic:
+def authorise_practice(practice_id: str, body: AuthorisationRequest, session: SessionDep, search: SearchDep,
+                       viewer: SignedInDep) -> PracticePublic:
     """Authorise sharing a practice; it takes effect on the very next request anywhere."""
-    practice = decidable_practice(session, viewer, practice_id)
-    try:
-        record_decision(session, practice=practice, by=viewer.username or "", action="authorise",
-                        scope=body.scope, networks=body.networks, attribution=body.attribution)
-    except HTTPException as exc:  # the only thing left to refuse is a network code that does not exist
-        raise HTTPException(status_code=422, detail=[{"loc": ["body", "networks"], "msg": exc.detail,
-                                                      "type": "value_error", "input": body.networks}]) from exc
-    session.commit()
-    return read_practice(practice_id, session, viewer)
+    decide(session, search, viewer, practice_id=practice_id, action=Action.authorise, scope=body.scope,
+           networks=body.networks, attribution=body.attribution, based_on=body.based_on, via="api")
+    return _decided(session, search, viewer, practice_id)
 
 
 @router.post("/practices/{practice_id}/refusal", response_model=PracticePublic, status_code=201, responses=ERRORS)
-def refuse_practice(practice_id: str, session: SessionDep, viewer: SignedInDep) -> PracticePublic:
+def refuse_practice(practice_id: str, session: SessionDep, search: SearchDep, viewer: SignedInDep,
+                    body: Annotated[DecisionRequest | None, Body()] = None) -> PracticePublic:
     """Refuse sharing a practice beyond its host state."""
-    practice = decidable_practice(session, viewer, practice_id)
-    record_decision(session, practice=practice, by=viewer.username or "", action="refuse")
-    session.commit()
-    return read_practice(practice_id, session, viewer)
+    decide(session, search, viewer, practice_id=practice_id, action=Action.refuse,
+           based_on=body.based_on if body else None, via="api")
+    return _decided(session, search, viewer, practice_id)
 
 
 @router.post("/practices/{practice_id}/withdrawal", response_model=PracticePublic, responses=ERRORS)
-def withdraw_practice(practice_id: str, session: SessionDep, viewer: SignedInDep) -> PracticePublic:
+def withdraw_practice(practice_id: str, session: SessionDep, search: SearchDep, viewer: SignedInDep,
+                      body: Annotated[DecisionRequest | None, Body()] = None) -> PracticePublic:
     """Withdraw the consent in force; the practice stops being shared on the very next request."""
-    practice = decidable_practice(session, viewer, practice_id)
-    record_decision(session, practice=practice, by=viewer.username or "", action="withdraw")
-    session.commit()
-    return read_practice(practice_id, session, viewer)
+    decide(session, search, viewer, practice_id=practice_id, action=Action.withdraw,
+           based_on=body.based_on if body else None, via="api")
+    return _decided(session, search, viewer, practice_id)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, select
 
-from kb.directory import DirectoryError, network_by_code, network_states, set_network_states
+from kb.directory import network_by_code, network_states, set_network_states
+from kb.errors import NotFound
 from kb.models import Network
 from web.api.access import SecretariatDep, require_api_csrf
 from web.deps import SessionDep
@@ -41,7 +42,7 @@ def _public(session: Session, network: Network) -> NetworkPublic:
 def _network(session: Session, code: str) -> Network:
     network = network_by_code(session, code)
     if network is None:
-        raise HTTPException(status_code=404, detail=NETWORK_NOT_FOUND)
+        raise NotFound(NETWORK_NOT_FOUND)
     return network
 
 
@@ -62,10 +63,6 @@ def update_participation(code: str, body: ParticipationUpdate, session: SessionD
                          viewer: SecretariatDep) -> NetworkPublic:
     """Make exactly these states the participants of a network; members see the change on their next request."""
     network = _network(session, code)
-    try:
-        set_network_states(session, network=network, states=body.states, actor=viewer.username or "")
-    except DirectoryError as exc:
-        raise HTTPException(status_code=422, detail=[{"loc": ["body", "states"], "msg": str(exc),
-                                                      "type": "value_error", "input": body.states}]) from exc
+    set_network_states(session, network=network, states=body.states, actor=viewer.username or "")
     session.commit()
     return _public(session, network)

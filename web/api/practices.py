@@ -1,42 +1,29 @@
-"""Read one practice."""
+"""Read one practice, and what outsiders will read of it when shared anonymously."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 
-from kb.models import State
-from kb.practices import authorisation_history, network_codes_of, tags_of
-from kb.queries import find_visible
-from kb.schemas import AuthorisationPublic, PracticePublic, practice_public
-from kb.viewer import Viewer
-from web.deps import SessionDep, ViewerDep
+from kb.projection import anonymity_preview, practice_view
+from kb.queries import NOT_FOUND, hosted_practice
+from kb.schemas import AnonymityPreview, PracticePublic
+from web.deps import SearchDep, SessionDep, ViewerDep
 
 router = APIRouter(prefix="/practices", tags=["practices"])
 
-NOT_FOUND = "practice not found"
-
-
-def _may_see_authorisations(viewer: Viewer, host_state: str) -> bool:
-    return viewer.is_secretariat or viewer.state_code == host_state
-
 
 @router.get("/{practice_id}", response_model=PracticePublic, responses={404: {"description": NOT_FOUND}})
-def read_practice(practice_id: str, session: SessionDep, viewer: ViewerDep) -> PracticePublic:
-    """Return a practice the caller may see; anything else is 'not found', never 'forbidden'."""
-    found = find_visible(session, viewer, external_id=practice_id)
-    if found is None:
-        raise HTTPException(status_code=404, detail=NOT_FOUND)
-    practice, host_shown = found
-    authorisations = None
-    if _may_see_authorisations(viewer, practice.host_state_code):
-        authorisations = [
-            AuthorisationPublic(
-                scope=a.scope, networks=network_codes_of(session, a.id or 0), attribution=a.attribution,
-                granted_by=a.granted_by, granted_at=a.granted_at, withdrawn_at=a.withdrawn_at,
-                superseded_at=a.superseded_at, note=a.note,
-            )
-            for a in authorisation_history(session, practice.id or 0)
-        ]
-    state = session.get(State, practice.host_state_code)
-    return practice_public(practice, tags_of(session, practice.id or 0), host_shown=host_shown,
-                           host_name=state.name if state else None, authorisations=authorisations)
+def read_practice(practice_id: str, session: SessionDep, viewer: ViewerDep, search: SearchDep) -> PracticePublic:
+    """Return a practice the caller may see (by its id, or by its reference for the host and the secretariat);
+    anything else is 'not found', never 'forbidden'."""
+    return practice_view(session, viewer, search.catalogue.terms, practice_id)
+
+
+@router.get("/{practice_id}/outsiders-view", response_model=AnonymityPreview,
+            responses={404: {"description": NOT_FOUND}})
+def preview_anonymity(practice_id: str, session: SessionDep, viewer: ViewerDep, search: SearchDep
+                      ) -> AnonymityPreview:
+    """Return what outsiders will read of one of the caller's state's practices if it is shared anonymously:
+    what is replaced, field by field, and what looks identifying but is in no list (the host's check)."""
+    practice = hosted_practice(session, viewer, practice_id)
+    return anonymity_preview(practice, search.catalogue.terms)

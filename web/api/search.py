@@ -6,15 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.exceptions import RequestValidationError
 
-from index.results import search_response
 from index.search import SearchService
+from kb.errors import InvalidInput
 from kb.models import Kind
 from kb.queries import Filters, filter_problems
 from kb.schemas import SearchResponse
 from kb.viewer import viewer_for
-from web.deps import SearchDep, get_current_user, request_session
+from web.deps import SearchDep, get_current_user, request_session, requester_of
+from web.searching import search_response
 
 router = APIRouter(tags=["search"])
 
@@ -41,10 +41,7 @@ async def search_practices(
     )
     problems = filter_problems(filters, search.vocabularies)
     if problems:
-        raise RequestValidationError(
-            [{"loc": ("query", field), "msg": message, "type": "value_error", "input": value}
-             for field, value, message in problems]
-        )
+        raise InvalidInput(problems)
     body = await run_in_threadpool(_search_json, request, search, q, filters, limit, offset)
     return Response(body, media_type="application/json")
 
@@ -58,6 +55,7 @@ def _search_json(request: Request, search: SearchService, query: str, filters: F
     `web.deps.get_viewer` builds it.
     """
     with request_session(request) as session:
-        viewer = viewer_for(session, get_current_user(request, session))
+        user = get_current_user(request, session)
+        viewer = viewer_for(session, user, requester=requester_of(request, user))
         response = search_response(session, search, viewer, query, filters, limit=limit, offset=offset)
         return response.model_dump_json()

@@ -1,16 +1,18 @@
-"""User accounts: the secretariat reads them, administrators change them."""
+"""User accounts: the secretariat reads them, administrators change them, end their sessions, deactivate them."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path
+from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, select
 
-from kb.accounts import AccountError, save_user, user_by_name
-from kb.directory import DirectoryError, set_user_networks, user_network_codes
+from kb.accounts import USERNAME_PATTERN, end_sessions, open_sessions, save_user, set_active, user_by_name
+from kb.directory import set_user_networks, user_network_codes
+from kb.errors import NotFound
 from kb.models import Role, User
+from kb.passwords import MAX_PASSWORD_LENGTH
 from kb.records import StateCode
 from web.api.access import AdminDep, SecretariatDep, require_api_csrf
 from web.deps import SessionDep
@@ -18,9 +20,9 @@ from web.deps import SessionDep
 router = APIRouter(prefix="/users", tags=["users"], dependencies=[Depends(require_api_csrf)])
 
 USER_NOT_FOUND = "user not found"
-USERNAME = r"^[A-Za-z0-9._-]{2,64}$"
 ERRORS = {401: {"description": "not signed in"}, 403: {"description": "not allowed"},
           404: {"description": USER_NOT_FOUND}}
+Username = Annotated[str, Path(pattern=USERNAME_PATTERN)]
 
 
 class UserPublic(BaseModel):
@@ -32,6 +34,7 @@ class UserPublic(BaseModel):
     state: str | None
     networks: list[str]
     is_active: bool
+    open_sessions: int
 
 
 class UserUpdate(BaseModel):
@@ -42,18 +45,28 @@ class UserUpdate(BaseModel):
     role: Role
     state: StateCode | None = None
     full_name: str = Field(default="", max_length=200)
-    password: str | None = Field(default=None, min_length=12, max_length=200)
+    password: str | None = Field(default=None, max_length=MAX_PASSWORD_LENGTH,
+                                 description="At least kb.passwords.MIN_PASSWORD_LENGTH characters")
     networks: list[str] = Field(default_factory=list, max_length=100)
+
+
+class ActiveUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    active: bool
 
 
 def _public(session: Session, user: User) -> UserPublic:
     return UserPublic(username=user.username, full_name=user.full_name, role=user.role, state=user.state_code,
-                      networks=user_network_codes(session, user), is_active=user.is_active)
+                      networks=user_network_codes(session, user), is_active=user.is_active,
+                      open_sessions=len(open_sessions(session, user=user)))
 
 
-def _problem(field: str, message: str, value: object) -> HTTPException:
-    return HTTPException(status_code=422, detail=[{"loc": ["body", field], "msg": message, "type": "value_error",
-                                                   "input": value}])
+def _user(session: Session, username: str) -> User:
+    user = user_by_name(session, username)
+    if user is None:
+        raise NotFound(USER_NOT_FOUND)
+    return user
 
 
 @router.get("", response_model=list[UserPublic], responses=ERRORS)
@@ -65,28 +78,37 @@ def list_users(session: SessionDep, viewer: SecretariatDep) -> list[UserPublic]:
 @router.get("/{username}", response_model=UserPublic, responses=ERRORS)
 def read_user(username: str, session: SessionDep, viewer: SecretariatDep) -> UserPublic:
     """Return one user."""
-    user = user_by_name(session, username)
-    if user is None:
-        raise HTTPException(status_code=404, detail=USER_NOT_FOUND)
-    return _public(session, user)
+    return _public(session, _user(session, username))
 
 
 @router.put("/{username}", response_model=UserPublic, responses=ERRORS)
-def save_user_account(
-    username: Annotated[str, Path(pattern=USERNAME)], body: UserUpdate, session: SessionDep, viewer: AdminDep
-) -> UserPublic:
-    """Create a user or change their role, state, name, password and networks (administrators only)."""
-    if user_by_name(session, username) is None and body.password is None:
-        raise _problem("password", "a new user needs a password of at least 12 characters", None)
+def save_user_account(username: Username, body: UserUpdate, session: SessionDep, viewer: AdminDep) -> UserPublic:
+    """Create a user or change their role, state, name, password and networks (administrators only).
+
+    A change of role, state or password ends the user's sessions.
+    """
     actor = viewer.username or ""
-    try:
-        user = save_user(session, username=username, role=body.role, state_code=body.state,
-                         full_name=body.full_name, password=body.password, actor=actor)
-    except AccountError as exc:
-        raise _problem("state", str(exc), body.state) from exc
-    try:
-        set_user_networks(session, user=user, codes=body.networks, actor=actor)
-    except DirectoryError as exc:
-        raise _problem("networks", str(exc), body.networks) from exc
+    user = save_user(session, username=username, role=body.role, state_code=body.state, full_name=body.full_name,
+                     password=body.password, actor=actor,
+                     new_needs_password=True)
+    set_user_networks(session, user=user, codes=body.networks, actor=actor)
+    session.commit()
+    return _public(session, user)
+
+
+@router.put("/{username}/active", response_model=UserPublic, responses=ERRORS)
+def set_user_active(username: str, body: ActiveUpdate, session: SessionDep, viewer: AdminDep) -> UserPublic:
+    """Activate or deactivate a user; deactivation ends their sessions and stops their tokens at once."""
+    user = _user(session, username)
+    set_active(session, user=user, active=body.active, actor=viewer.username or "")
+    session.commit()
+    return _public(session, user)
+
+
+@router.delete("/{username}/sessions", response_model=UserPublic, responses=ERRORS)
+def end_user_sessions(username: str, session: SessionDep, viewer: AdminDep) -> UserPublic:
+    """End every session of a user (they must sign in again)."""
+    user = _user(session, username)
+    end_sessions(session, user=user, reason="ended by an administrator", actor=viewer.username or "")
     session.commit()
     return _public(session, user)

@@ -5,25 +5,19 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Query
+from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import select
 
-from kb.accounts import AccountError, save_user, user_by_name
-from kb.audit_log import AuditQuery, actors, find_events
-from kb.directory import (
-    DirectoryError,
-    network_by_code,
-    network_states,
-    set_network_states,
-    set_user_networks,
-    user_network_codes,
-)
+from kb.accounts import USERNAME_PATTERN, end_sessions, save_user, set_active, user_by_name
+from kb.audit import AuditQuery, actors, find_events
+from kb.directory import network_by_code, network_states, set_network_states, set_user_networks, user_network_codes
+from kb.errors import InvalidInput, NotFound
 from kb.models import Network, Role, State, User
-from web.actions import require_secretariat
+from kb.passwords import MAX_PASSWORD_LENGTH
 from web.csrf import require_csrf
-from web.pages.curation import secretariat_only
-from web.rendering import Page, PageDep
+from web.guards import AdminPage, SecretariatPage
+from web.rendering import Page
 
 router = APIRouter(prefix="/secretariat", tags=["pages"])
 AUDIT_PAGE = 50
@@ -37,23 +31,20 @@ def _networks_page(page: Page, error: str | None = None, status_code: int = 200)
 
 
 @router.get("/networks", response_class=HTMLResponse, include_in_schema=False)
-def networks_page(page: PageDep) -> Response:
+def networks_page(page: SecretariatPage) -> Response:
     """Show every network and the states that participate in it."""
-    return secretariat_only(page) or _networks_page(page)
+    return _networks_page(page)
 
 
 @router.post("/networks/{code}", include_in_schema=False, dependencies=[Depends(require_csrf)])
-def save_participants(code: str, page: PageDep, states: Annotated[list[str], Form()] = []) -> Response:
+def save_participants(code: str, page: SecretariatPage, states: Annotated[list[str], Form()] = []) -> Response:
     """Make exactly the chosen states the participants of a network."""
-    redirect = secretariat_only(page)
-    if redirect is not None:
-        return redirect
     network = network_by_code(page.session, code)
     if network is None:
-        raise HTTPException(status_code=404, detail="network not found")
+        raise NotFound("network not found")
     try:
         set_network_states(page.session, network=network, states=states, actor=page.viewer.username or "")
-    except DirectoryError as exc:
+    except InvalidInput as exc:
         page.session.rollback()
         return _networks_page(page, str(exc), 422)
     page.session.commit()
@@ -70,44 +61,62 @@ def _users_page(page: Page, error: str | None = None, status_code: int = 200) ->
 
 
 @router.get("/users", response_class=HTMLResponse, include_in_schema=False)
-def users_page(page: PageDep) -> Response:
+def users_page(page: SecretariatPage) -> Response:
     """Show every user with their role, state and direct network memberships."""
-    return secretariat_only(page) or _users_page(page)
+    return _users_page(page)
 
 
 @router.post("/users", include_in_schema=False, dependencies=[Depends(require_csrf)])
 def save_user_form(
-    page: PageDep,
-    username: Annotated[str, Form(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")],
+    page: AdminPage,
+    username: Annotated[str, Form(pattern=USERNAME_PATTERN)],
     role: Annotated[Role, Form()],
     state: Annotated[str, Form()] = "",
     full_name: Annotated[str, Form(max_length=200)] = "",
-    password: Annotated[str, Form(max_length=200)] = "",
+    password: Annotated[str, Form(max_length=MAX_PASSWORD_LENGTH)] = "",
     networks: Annotated[list[str], Form()] = [],
 ) -> Response:
     """Create a user or change their role, state and networks (administrators only)."""
-    redirect = secretariat_only(page)
-    if redirect is not None:
-        return redirect
-    if page.viewer.role != Role.admin:
-        raise HTTPException(status_code=403, detail="Only an administrator may change users.")
     actor = page.viewer.username or ""
     try:
-        if user_by_name(page.session, username) is None and len(password) < 12:
-            raise AccountError("a new user needs a password of at least 12 characters")
         user = save_user(page.session, username=username, role=role, state_code=state or None,
-                         full_name=full_name, password=password or None, actor=actor)
+                         full_name=full_name, password=password or None, actor=actor,
+                         new_needs_password=True)
         set_user_networks(page.session, user=user, codes=networks, actor=actor)
-    except (AccountError, DirectoryError) as exc:
+    except InvalidInput as exc:
         page.session.rollback()
         return _users_page(page, str(exc), 422)
     page.session.commit()
     return RedirectResponse(f"/secretariat/users#u-{username}", status_code=303)
 
 
+def _user(page: Page, username: str) -> User:
+    user = user_by_name(page.session, username)
+    if user is None:
+        raise NotFound("user not found")
+    return user
+
+
+@router.post("/users/{username}/sessions", include_in_schema=False, dependencies=[Depends(require_csrf)])
+def end_user_sessions(username: str, page: AdminPage) -> Response:
+    """End every session of a user: they must sign in again."""
+    end_sessions(page.session, user=_user(page, username), reason="ended by an administrator",
+                 actor=page.viewer.username or "")
+    page.session.commit()
+    return RedirectResponse(f"/secretariat/users#u-{username}", status_code=303)
+
+
+@router.post("/users/{username}/active", include_in_schema=False, dependencies=[Depends(require_csrf)])
+def set_user_active(username: str, page: AdminPage, active: Annotated[bool, Form()]) -> Response:
+    """Activate or deactivate a user; deactivation ends their sessions."""
+    set_active(page.session, user=_user(page, username), active=active, actor=page.viewer.username or "")
+    page.session.commit()
+    return RedirectResponse(f"/secretariat/users#u-{username}", status_code=303)
+
+
 @router.get("/audit", response_class=HTMLResponse, include_in_schema=False)
 def audit_page(
-    page: PageDep,
+    page: SecretariatPage,
     actor: Annotated[str, Query(max_length=64)] = "",
     object_id: Annotated[str, Query(alias="object", max_length=80)] = "",
     since: Annotated[date | None, Query()] = None,
@@ -115,10 +124,6 @@ def audit_page(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
     """Show the audit log, newest first, filtered by person, object and date."""
-    redirect = secretariat_only(page)
-    if redirect is not None:
-        return redirect
-    require_secretariat(page.viewer)
     query = AuditQuery(actor=actor, object_id=object_id, since=since, until=until)
     events = find_events(page.session, query, limit=AUDIT_PAGE + 1, offset=offset)
     return page.render("audit.html", {"events": events[:AUDIT_PAGE], "more": len(events) > AUDIT_PAGE,

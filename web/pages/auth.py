@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from kb.accounts import authenticate
+from kb.accounts import authenticate, end_session, start_session
 from web.csrf import csrf_token, require_csrf
+from web.deps import SESSION_ID, SettingsDep
 from web.login_limit import LoginLimiter, sign_in_keys
 from web.rendering import PageDep
 
@@ -32,6 +33,7 @@ def signin_page(page: PageDep, next: str = "/") -> HTMLResponse:
              dependencies=[Depends(require_csrf)])
 def signin(
     page: PageDep,
+    settings: SettingsDep,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=200)],
     next: Annotated[str, Form()] = "/",
@@ -53,14 +55,23 @@ def signin(
         return page.render("signin.html", {"next": safe_next(next), "username": username,
                                            "error": "That username and password do not match."}, status_code=401)
     limiter.forget(keys[0])
-    page.request.session.clear()
-    page.request.session["user_id"] = user.id
+    previous = page.request.session.get(SESSION_ID)
+    if isinstance(previous, str):
+        end_session(page.session, previous, reason="signed in again")
+    session_id = start_session(page.session, user=user, max_age=settings.session_max_age)
+    page.session.commit()
+    page.request.session.clear()  # a fresh cookie: a new session id and a new CSRF token (no fixation)
+    page.request.session[SESSION_ID] = session_id
     csrf_token(page.request)
     return RedirectResponse(safe_next(next), status_code=303)
 
 
 @router.post("/signout", include_in_schema=False, dependencies=[Depends(require_csrf)])
 def signout(page: PageDep) -> RedirectResponse:
-    """End the session."""
+    """End the session, on the server: a copy of the cookie signs nobody in afterwards."""
+    session_id = page.request.session.get(SESSION_ID)
+    if isinstance(session_id, str):
+        end_session(page.session, session_id)
+        page.session.commit()
     page.request.session.clear()
     return RedirectResponse("/", status_code=303)

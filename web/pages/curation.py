@@ -4,36 +4,39 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import select
 
 from kb.curation import CurationError, queues, record_of
+from kb.errors import NotFound
 from kb.models import Practice, State
 from kb.practices import tags_of
+from kb.projection import Projection
+from kb.queries import NOT_FOUND, tags_by_practice
 from kb.records import PracticeRecord
-from web.actions import ingest_upload, require_secretariat, store_practice
+from kb.vocabulary import TAG_VOCABULARIES
 from web.csrf import require_csrf
-from web.deps import SearchDep
-from web.rendering import Page, PageDep, render_markdown
+from web.deps import SearchDep, SettingsDep
+from web.editing import save_and_index
+from web.guards import SecretariatPage
+from web.rendering import Page, render_markdown
+from web.uploads import ACCEPTED, ingest_upload
 
 router = APIRouter(prefix="/secretariat", tags=["pages"])
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-
-
-def secretariat_only(page: Page) -> RedirectResponse | None:
-    if page.viewer.is_public:
-        return RedirectResponse(f"/signin?next={page.request.url.path}", status_code=303)
-    require_secretariat(page.viewer)
-    return None
 
 
 @router.get("", response_class=HTMLResponse, include_in_schema=False)
-def secretariat_page(page: PageDep) -> Response:
+def secretariat_page(page: SecretariatPage, search: SearchDep) -> Response:
     """Show the drafts and the entries waiting for their host's authorisation."""
-    redirect = secretariat_only(page)
-    return redirect or page.render("secretariat.html", {"queues": queues(page.session, viewer=page.viewer)})
+    found = queues(page.session, viewer=page.viewer)
+    projection = Projection(page.viewer, search.catalogue.terms)
+    tags = tags_by_practice(page.session, [p.id or 0 for p in [*found.drafts, *found.pending]])
+    lists = {name: [projection.summary(p, tags[p.id or 0], host_shown=True) for p in items]
+             for name, items in (("drafts", found.drafts), ("pending", found.pending))}
+    return page.render("secretariat.html", {"queues": lists})
 
 
 # -- create and edit ---------------------------------------------------------------------------
@@ -49,7 +52,7 @@ def _form_values(form: dict[str, Any]) -> dict[str, Any]:
         "body": text("body"), "host_state": text("host_state"), "language": text("language") or "en",
         "source": {"type": text("source_type"), "year": text("source_year") or None,
                    "reference": text("source_reference")},
-        "domain": form.get("domain", []), "sector": form.get("sector", []), "topic": form.get("topic", []),
+        **{name: form.get(name, []) for name in TAG_VOCABULARIES},
         "references": [line.strip() for line in text("references").splitlines() if line.strip()],
         "status": text("status") or "draft",
     }
@@ -57,8 +60,8 @@ def _form_values(form: dict[str, Any]) -> dict[str, Any]:
 
 async def _read_form(request: Request) -> dict[str, Any]:
     raw = await request.form()
-    values: dict[str, Any] = {k: raw.get(k) for k in raw if k not in ("domain", "sector", "topic")}
-    for name in ("domain", "sector", "topic"):
+    values: dict[str, Any] = {k: raw.get(k) for k in raw if k not in TAG_VOCABULARIES}
+    for name in TAG_VOCABULARIES:
         values[name] = [v for v in raw.getlist(name) if isinstance(v, str)]
     return _form_values(values)
 
@@ -75,20 +78,17 @@ def _blank() -> dict[str, Any]:
 
 
 @router.get("/practices/new", response_class=HTMLResponse, include_in_schema=False)
-def new_practice_page(page: PageDep) -> Response:
+def new_practice_page(page: SecretariatPage) -> Response:
     """Show an empty practice form."""
-    return secretariat_only(page) or _editor(page, _blank(), editing=None, errors=[])
+    return _editor(page, _blank(), editing=None, errors=[])
 
 
 @router.get("/practices/{external_id}/edit", response_class=HTMLResponse, include_in_schema=False)
-def edit_practice_page(external_id: str, page: PageDep) -> Response:
+def edit_practice_page(external_id: str, page: SecretariatPage) -> Response:
     """Show the form for an existing practice."""
-    redirect = secretariat_only(page)
-    if redirect is not None:
-        return redirect
     practice = page.session.exec(select(Practice).where(Practice.external_id == external_id)).first()
     if practice is None:
-        raise HTTPException(status_code=404, detail="practice not found")
+        raise NotFound(NOT_FOUND)
     record = record_of(practice, tags_of(page.session, practice.id or 0))
     values = record.model_dump(mode="json")
     values["references"] = "\n".join(values["references"])
@@ -100,17 +100,14 @@ def _problems(exc: ValidationError) -> list[str]:
 
 
 async def _save(page: Page, search: SearchDep, editing: str | None) -> Response:
-    redirect = secretariat_only(page)
-    if redirect is not None:
-        return redirect
     values = await _read_form(page.request)
     if editing is not None:
         values["id"] = editing
     shown = {**values, "references": "\n".join(values["references"])}
     try:
         record = PracticeRecord.model_validate(values)
-        store_practice(page.session, search, record=record, actor=page.viewer.username or "secretariat",
-                       passage_words=page.request.app.state.settings.passage_words)
+        _, practice = save_and_index(page.session, search, record=record,
+                                     actor=page.viewer.username or "secretariat", via="portal")
     except ValidationError as exc:
         page.session.rollback()
         return _editor(page, shown, editing=editing, errors=_problems(exc), status_code=422)
@@ -118,48 +115,47 @@ async def _save(page: Page, search: SearchDep, editing: str | None) -> Response:
         page.session.rollback()
         return _editor(page, shown, editing=editing, errors=[str(p) for p in exc.problems], status_code=422)
     page.session.commit()
-    return RedirectResponse(f"/practices/{record.id}", status_code=303)
+    return RedirectResponse(f"/practices/{practice.public_id}", status_code=303)
 
 
 @router.post("/practices/new", include_in_schema=False, dependencies=[Depends(require_csrf)])
-async def create_practice(page: PageDep, search: SearchDep) -> Response:
+async def create_practice(page: SecretariatPage, search: SearchDep) -> Response:
     """Create a practice from the form (its passages are embedded in the same transaction)."""
     return await _save(page, search, None)
 
 
 @router.post("/practices/{external_id}/edit", include_in_schema=False, dependencies=[Depends(require_csrf)])
-async def update_practice(external_id: str, page: PageDep, search: SearchDep) -> Response:
+async def update_practice(external_id: str, page: SecretariatPage, search: SearchDep) -> Response:
     """Save the edited practice."""
     return await _save(page, search, external_id)
 
 
 @router.post("/preview", response_class=HTMLResponse, include_in_schema=False, dependencies=[Depends(require_csrf)])
-def preview_body(page: PageDep, body: Annotated[str, Form(max_length=100_000)] = "") -> Response:
+def preview_body(page: SecretariatPage, body: Annotated[str, Form(max_length=100_000)] = "") -> Response:
     """Render the body as the practice page will show it."""
-    return secretariat_only(page) or HTMLResponse(render_markdown(body) or "<p class='muted'>Nothing yet.</p>")
+    return HTMLResponse(render_markdown(body) or "<p class='muted'>Nothing yet.</p>")
 
 
 # -- upload ------------------------------------------------------------------------------------
 
 @router.get("/upload", response_class=HTMLResponse, include_in_schema=False)
-def upload_page(page: PageDep) -> Response:
+def upload_page(page: SecretariatPage) -> Response:
     """Show the upload form."""
-    return secretariat_only(page) or page.render("upload.html", {"report": None})
+    return page.render("upload.html", {"report": None, "accepted": ACCEPTED})
 
 
 @router.post("/upload", response_class=HTMLResponse, include_in_schema=False, dependencies=[Depends(require_csrf)])
-async def upload_file(page: PageDep, file: Annotated[UploadFile, File()]) -> Response:
+async def upload_file(page: SecretariatPage, search: SearchDep, settings: SettingsDep,
+                      file: Annotated[UploadFile, File()]) -> Response:
     """Ingest an uploaded file whole, or store nothing of it and show every problem with its line."""
-    redirect = secretariat_only(page)
-    if redirect is not None:
-        return redirect
-    content = await file.read(MAX_UPLOAD_BYTES + 1)
+    limit = settings.max_upload_bytes
+    content = await file.read(limit + 1)
     filename = file.filename or "upload"
-    if len(content) > MAX_UPLOAD_BYTES:
-        too_big = f"{filename} is over {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; split it into smaller files"
-        return page.render("upload.html", {"report": None, "filename": filename, "too_big": too_big},
-                           status_code=413)
-    report, problems = ingest_upload(page.request, filename=filename, content=content,
-                                     actor=page.viewer.username or "secretariat")
-    return page.render("upload.html", {"report": report, "problems": problems, "filename": filename},
-                       status_code=422 if problems else 200)
+    if len(content) > limit:
+        too_big = f"{filename} is over {limit // (1024 * 1024)} MB; split it into smaller files"
+        return page.render("upload.html", {"report": None, "filename": filename, "too_big": too_big,
+                                           "accepted": ACCEPTED}, status_code=413)
+    report = await run_in_threadpool(ingest_upload, page.request.app.state.engine, search, filename=filename,
+                                     content=content, actor=page.viewer.username or "secretariat", max_bytes=limit)
+    return page.render("upload.html", {"report": report, "problems": report.errors, "filename": filename,
+                                       "accepted": ACCEPTED}, status_code=422 if report.errors else 200)

@@ -8,9 +8,10 @@ from typing import Annotated, Any
 from fastapi import Depends, Query
 
 from kb.queries import Filters
+from kb.vocabulary import TAG_VOCABULARIES
 
 PAGE_SIZE = 10
-LIST_FIELDS = ("kind", "domain", "sector", "topic", "host_state")
+LIST_FIELDS = ("kind", *TAG_VOCABULARIES, "host_state")
 
 
 @dataclass(frozen=True)

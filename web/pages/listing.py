@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import select
 
-from index.results import search_response
 from index.search import SearchService
-from kb.models import Practice, State
+from kb.models import State
 from web.pages.forms import PAGE_SIZE, SearchForm
 from web.rendering import KIND_LABELS, Page
+from web.searching import search_response
 
 FACET_TITLES = {"kind": "Kind", "domain": "Domain", "sector": "Sector", "topic": "Topic", "host_state": "Host state"}
 SHOWN_OPTIONS = 8
@@ -52,16 +52,6 @@ def facet_options(page: Page, form: SearchForm, facets: dict[str, dict[str, int]
     return options
 
 
-def hidden_hosts(page: Page, external_ids: list[str], states: dict[str, str]) -> dict[str, str]:
-    """Return the names of the hosts hidden from the viewer, so that free text about them can be redacted."""
-    if not external_ids:
-        return {}
-    rows = page.session.exec(
-        select(Practice.external_id, Practice.host_state_code).where(col(Practice.external_id).in_(external_ids))
-    )
-    return {external_id: states.get(code, code) for external_id, code in rows}
-
-
 def results_context(page: Page, search: SearchService, form: SearchForm, *, action: str) -> dict[str, Any]:
     """Search for the viewer and return the context of the results partial."""
     response = search_response(page.session, search, page.viewer, form.q, form.filters(),
@@ -71,6 +61,5 @@ def results_context(page: Page, search: SearchService, form: SearchForm, *, acti
     return {
         "form": form, "action": action, "response": response, "states": states,
         "facets": facet_options(page, form, response.facets, states), "facet_titles": FACET_TITLES,
-        "hidden": hidden_hosts(page, [r.id for r in response.results if r.host_state is None], states),
         "shown_options": SHOWN_OPTIONS, "pages": pages, "years": sorted(response.facets.get("year", {})),
     }

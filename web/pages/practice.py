@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
-from fastapi.responses import HTMLResponse
-from sqlmodel import col, select
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from kb.models import Practice
+from kb.authorisations import decisions_of
 from kb.practices import tags_of
-from kb.queries import find_visible
-from web.actions import NOT_FOUND, decisions_of
+from kb.projection import Projection, find_for_viewer, practices_by_id
+from kb.visibility import sees_as_host
 from web.deps import SearchDep
 from web.pages.listing import state_names
 from web.rendering import PageDep
@@ -17,22 +16,24 @@ from web.rendering import PageDep
 router = APIRouter(tags=["pages"])
 
 
-@router.get("/practices/{external_id}", response_class=HTMLResponse, include_in_schema=False)
-def practice_page(external_id: str, page: PageDep, search: SearchDep) -> HTMLResponse:
-    """Show one practice; one the viewer may not see is 'not found', exactly like one that does not exist."""
-    found = find_visible(page.session, page.viewer, external_id=external_id)
-    if found is None:
-        raise HTTPException(status_code=404, detail=NOT_FOUND)
-    practice, host_shown = found
-    entitled = page.viewer.is_secretariat or page.viewer.state_code == practice.host_state_code
+@router.get("/practices/{practice_id}", response_class=HTMLResponse, include_in_schema=False)
+def practice_page(practice_id: str, page: PageDep, search: SearchDep) -> Response:
+    """Show one practice; one the viewer may not see is 'not found', exactly like one that does not exist.
+
+    The secretariat's and the host's old links by reference lead to the practice's own address.
+    """
+    practice, host_shown = find_for_viewer(page.session, page.viewer, practice_id)
+    if practice_id != practice.public_id:
+        return RedirectResponse(f"/practices/{practice.public_id}", status_code=308)
+    projection = Projection(page.viewer, search.catalogue.terms)
+    entitled = sees_as_host(page.viewer, practice.host_state_code)
+    view = projection.practice(practice, tags_of(page.session, practice.id or 0), host_shown=host_shown)
     hits = search.related(page.session, page.viewer, practice.id or 0, limit=5)
-    by_id = {}
-    if hits:
-        ids = [h.practice_id for h in hits]
-        by_id = {p.id: p for p in page.session.exec(select(Practice).where(col(Practice.id).in_(ids)))}
-    related = [(by_id[h.practice_id], h.host_shown) for h in hits if h.practice_id in by_id]
+    rows = practices_by_id(page.session, [h.practice_id for h in hits])
+    tags = search.catalogue.tags_of([h.practice_id for h in hits])
+    related = [projection.summary(rows[h.practice_id], tags[h.practice_id], host_shown=h.host_shown, score=h.score)
+               for h in hits if h.practice_id in rows]
     return page.render("practice.html", {
-        "practice": practice, "host_shown": host_shown, "tags": tags_of(page.session, practice.id or 0),
-        "decisions": decisions_of(page.session, practice) if entitled else None,
+        "view": view, "decisions": decisions_of(page.session, practice) if entitled else None,
         "related": related, "states": state_names(page),
     })

@@ -78,5 +78,5 @@ def test_an_upload_with_one_bad_record_stores_nothing(client: TestClient, bearer
 
 def test_queues_list_drafts_and_pending_entries(client: TestClient, bearer: Bearer) -> None:
     queues = client.get("/api/v1/queues", headers=bearer("curator")).json()
-    assert "CP-RAD-008" in [p["id"] for p in queues["drafts"]]
-    assert {"GP-RAD-012", "GP-NUC-010"} <= {p["id"] for p in queues["pending"]}
+    assert "CP-RAD-008" in [p["reference"] for p in queues["drafts"]]
+    assert {"GP-RAD-012", "GP-NUC-010"} <= {p["reference"] for p in queues["pending"]}

@@ -11,18 +11,20 @@ Bearer = Callable[[str], dict[str, str]]
 NSSN_ONLY = "GP-NUC-001"  # Aldoria's, shared with the NSSN only
 
 
-def test_participation_decides_what_members_see_next(client: TestClient, bearer: Bearer) -> None:
+def test_participation_decides_what_members_see_next(client: TestClient, bearer: Bearer,
+                                                     public_ids: dict[str, str]) -> None:
     curator, reader = bearer("curator"), bearer("reader.xp")
+    nssn_only = public_ids[NSSN_ONLY]
     nssn = client.get("/api/v1/networks/NSSN", headers=curator).json()
     assert "XP" not in nssn["states"]
-    assert client.get(f"/api/v1/practices/{NSSN_ONLY}", headers=reader).status_code == 404
+    assert client.get(f"/api/v1/practices/{nssn_only}", headers=reader).status_code == 404
 
     joined = client.put("/api/v1/networks/NSSN", headers=curator, json={"states": [*nssn["states"], "xp"]})
     assert joined.status_code == 200 and "XP" in joined.json()["states"]
-    assert client.get(f"/api/v1/practices/{NSSN_ONLY}", headers=reader).status_code == 200
+    assert client.get(f"/api/v1/practices/{nssn_only}", headers=reader).status_code == 200
 
     client.put("/api/v1/networks/NSSN", headers=curator, json={"states": nssn["states"]})
-    assert client.get(f"/api/v1/practices/{NSSN_ONLY}", headers=reader).status_code == 404
+    assert client.get(f"/api/v1/practices/{nssn_only}", headers=reader).status_code == 404
 
 
 def test_network_changes_are_checked(client: TestClient, bearer: Bearer) -> None:

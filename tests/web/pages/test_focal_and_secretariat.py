@@ -9,32 +9,86 @@ from fastapi.testclient import TestClient
 from tests.web.conftest import csrf_of, soup
 
 
-def test_focal_point_authorises_and_withdraws_with_plain_forms(signed_in: Callable[[str], TestClient]) -> None:
+def version_of(page_html: str, practice_id: str) -> str:
+    """Return the decision version the practice's form carries (what the host decides on)."""
+    card = soup(page_html).find(attrs={"data-practice": practice_id})
+    assert card is not None, practice_id
+    return str(card.select_one("form.decision input[name=based_on]")["value"])
+
+
+def test_focal_point_authorises_and_withdraws_with_plain_forms(signed_in: Callable[[str], TestClient],
+                                                               public_ids: dict[str, str]) -> None:
     client = signed_in("focal.xl")
+    practice = public_ids["CP-CHM-002"]
     page = client.get("/our-practices")
     token = csrf_of(page.text)
     rows = [li["data-practice"] for li in soup(page.text).select("[data-practice]")]
-    assert "CP-CHM-002" in rows
-    response = client.post("/our-practices/CP-CHM-002", data={"csrf_token": token, "action": "authorise",
-                                                              "scope": "public", "attribution": "named"},
-                           follow_redirects=False)
+    assert practice in rows
+    response = client.post(f"/our-practices/{practice}", data={
+        "csrf_token": token, "action": "authorise", "scope": "public", "attribution": "named",
+        "based_on": version_of(page.text, practice)}, follow_redirects=False)
     assert response.status_code == 303
-    assert client.get("/practices/CP-CHM-002").status_code == 200
-    fragment = client.post("/our-practices/CP-CHM-002", data={"csrf_token": token, "action": "withdraw"},
-                           headers={"HX-Request": "true"})
+    shown = client.get(response.headers["location"])
+    notice = soup(shown.text).find(attrs={"data-testid": "notice"}).get_text(" ", strip=True)
+    assert notice.startswith("Saved. Now: Shared with everyone (public), naming the host, from ")
+    assert client.get(f"/practices/{practice}").status_code == 200
+    unconfirmed = client.post(f"/our-practices/{practice}", headers={"HX-Request": "true"}, data={
+        "csrf_token": token, "action": "withdraw", "based_on": version_of(shown.text, practice)})
+    assert unconfirmed.status_code == 200 and soup(unconfirmed.text).find(attrs={"data-testid": "confirm"})
+    assert client.get(f"/practices/{practice}").status_code == 200, "nothing changes before the host confirms"
+    fragment = client.post(f"/our-practices/{practice}", headers={"HX-Request": "true"}, data={
+        "csrf_token": token, "action": "withdraw", "confirmed": "true", "based_on": version_of(shown.text, practice)})
     assert fragment.status_code == 200
     assert soup(fragment.text).find("html") is None
-    assert soup(fragment.text).find(attrs={"data-testid": "sharing"}).get_text(strip=True) == "Not shared"
+    assert soup(fragment.text).find(attrs={"data-testid": "sharing"}).get_text(strip=True) == \
+        "Not shared beyond your state"
     client.cookies.clear()
-    assert client.get("/practices/CP-CHM-002").status_code == 404
+    assert client.get(f"/practices/{practice}").status_code == 404
 
 
-def test_focal_point_cannot_decide_for_another_state(signed_in: Callable[[str], TestClient]) -> None:
+def test_a_second_decision_on_what_the_host_saw_is_refused_as_changed_meanwhile(
+    signed_in: Callable[[str], TestClient], public_ids: dict[str, str]
+) -> None:
+    """Two tabs (or a double click): the second decision was made on a state that no longer holds."""
+    client = signed_in("focal.xl")
+    practice = public_ids["GP-CHM-005"]
+    page = client.get("/our-practices")
+    token, version = csrf_of(page.text), version_of(page.text, practice)
+    first = client.post(f"/our-practices/{practice}", follow_redirects=False, data={
+        "csrf_token": token, "action": "authorise", "scope": "public", "attribution": "named", "based_on": version})
+    assert first.status_code == 303
+    second = client.post(f"/our-practices/{practice}", data={
+        "csrf_token": token, "action": "authorise", "scope": "networks", "networks": "CSSN",
+        "attribution": "anonymous", "confirmed": "true", "based_on": version})
+    assert second.status_code == 409
+    conflict = soup(second.text).find(attrs={"data-testid": "conflict"}).get_text(" ", strip=True)
+    assert "Now in force: Shared with everyone (public), naming the host" in conflict
+
+
+def test_sharing_anonymously_first_shows_what_outsiders_will_read(
+    signed_in: Callable[[str], TestClient], public_ids: dict[str, str]
+) -> None:
+    client = signed_in("focal.xl")
+    practice = public_ids["CP-EVT-001"]
+    page = client.get("/our-practices")
+    asked = client.post(f"/our-practices/{practice}", data={
+        "csrf_token": csrf_of(page.text), "action": "authorise", "scope": "public", "attribution": "anonymous",
+        "based_on": version_of(page.text, practice)})
+    assert asked.status_code == 200
+    preview = soup(asked.text).find(attrs={"data-testid": "preview"})
+    assert preview is not None and "Lusmark" not in preview.select_one("p.outsiders").get_text()
+    assert client.get(f"/practices/{practice}").status_code == 200  # the host sees its own entry, as before
+    client.cookies.clear()
+    assert client.get(f"/practices/{practice}").status_code == 404  # and nobody else does until confirmed
+
+
+def test_focal_point_cannot_decide_for_another_state(signed_in: Callable[[str], TestClient],
+                                                     public_ids: dict[str, str]) -> None:
     client = signed_in("focal.xl")
     token = csrf_of(client.get("/our-practices").text)
-    response = client.post("/our-practices/GP-RAD-012", data={"csrf_token": token, "action": "authorise",
-                                                              "scope": "public"})
-    assert response.status_code == 404
+    data = {"csrf_token": token, "action": "authorise", "scope": "public", "attribution": "named", "based_on": "0"}
+    assert client.post(f"/our-practices/{public_ids['GP-RAD-012']}", data=data).status_code == 404
+    assert client.post("/our-practices/GP-RAD-012", data=data).status_code == 404
 
 
 def test_practice_form_shows_problems_and_stores_nothing(signed_in: Callable[[str], TestClient]) -> None:
@@ -46,7 +100,7 @@ def test_practice_form_shows_problems_and_stores_nothing(signed_in: Callable[[st
         "sector": "nuclear_power", "topic": "no_such_topic"})
     assert response.status_code == 422
     assert "no_such_topic" in soup(response.text).find(attrs={"role": "alert"}).get_text()
-    assert client.get("/practices/GP-TEST-1").status_code == 404
+    assert client.get("/practices/GP-TEST-1").status_code == 404  # the secretariat's reference: nothing there
 
 
 def test_audit_log_filters_by_person(signed_in: Callable[[str], TestClient]) -> None:

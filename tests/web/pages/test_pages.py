@@ -24,7 +24,8 @@ def test_search_page_is_a_whole_page_and_a_fragment_for_htmx(client: TestClient)
     assert [a["href"] for a in soup(page.text).select(".result h3 a")] == [
         a["href"] for a in soup(fragment.text).select(".result h3 a")]
     for response in (page, fragment, restore):
-        assert "HX-Request" in response.headers["vary"]
+        assert "HX-Request" in response.headers["vary"] and "Cookie" in response.headers["vary"]
+        assert response.headers["cache-control"] == "no-store"
 
 
 def test_facets_show_counts_and_filters_narrow_results(client: TestClient) -> None:
@@ -42,26 +43,39 @@ def test_no_results_page_suggests_fewer_filters(client: TestClient) -> None:
     assert "Try fewer filters" in empty.get_text()
 
 
-def test_invisible_practice_page_is_not_found_like_a_missing_one(client: TestClient) -> None:
-    hidden = client.get("/practices/GP-RAD-001")  # shared with RSSN only
+def test_invisible_practice_page_is_not_found_like_a_missing_one(client: TestClient,
+                                                                public_ids: dict[str, str]) -> None:
+    hidden = client.get(f"/practices/{public_ids['GP-RAD-001']}")  # shared with RSSN only
+    by_reference = client.get("/practices/GP-RAD-001")
     missing = client.get("/practices/NO-SUCH-ID")
-    assert hidden.status_code == missing.status_code == 404
+    assert hidden.status_code == by_reference.status_code == missing.status_code == 404
     assert soup(hidden.text).find("h1").get_text() == soup(missing.text).find("h1").get_text() == "Not found"
 
 
-def test_network_member_sees_the_network_practice(signed_in: Callable[[str], TestClient]) -> None:
+def test_network_member_sees_the_network_practice(signed_in: Callable[[str], TestClient],
+                                                 public_ids: dict[str, str]) -> None:
     client = signed_in("reader.xb")
-    page = client.get("/practices/GP-RAD-001")
+    page = client.get(f"/practices/{public_ids['GP-RAD-001']}")
     assert page.status_code == 200
     assert "Door-held-open" in soup(page.text).find("h1").get_text()
     assert soup(page.text).select(".related a"), "related practices should be listed"
+    assert "GP-RAD-001" not in page.text, "the secretariat's reference is not shown to a member of another state"
+    assert client.get("/practices/GP-RAD-001").status_code == 404, "nor does it lead anywhere for them"
 
 
-def test_anonymised_host_is_nowhere_on_the_practice_page(client: TestClient) -> None:
-    page = client.get("/practices/CP-NUC-001")  # public, anonymous, hosted by Aldoria (XA)
+def test_old_links_by_reference_still_work_for_the_secretariat(signed_in: Callable[[str], TestClient],
+                                                              public_ids: dict[str, str]) -> None:
+    client = signed_in("curator")
+    old = client.get("/practices/GP-RAD-001", follow_redirects=False)
+    assert old.status_code == 308 and old.headers["location"] == f"/practices/{public_ids['GP-RAD-001']}"
+    assert "GP-RAD-001" in client.get(old.headers["location"]).text
+
+
+def test_anonymised_host_is_nowhere_on_the_practice_page(client: TestClient, public_ids: dict[str, str]) -> None:
+    page = client.get(f"/practices/{public_ids['CP-NUC-001']}")  # public, anonymous, hosted by Aldoria (XA)
     assert page.status_code == 200
     article = soup(page.text).select_one("article.practice .practice-grid").get_text()
-    assert "Aldoria" not in article
+    assert "Aldoria" not in article and "CP-NUC-001" not in page.text
     assert soup(page.text).select_one("article.practice .host").get_text() == "Anonymised"
 
 

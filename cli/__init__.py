@@ -1,0 +1,1 @@
+"""The `kb` command: the composition root that wires the domain, ingest, the index and the web app together."""

@@ -1,0 +1,19 @@
+"""Search and show: rank for the viewer (index.search), then render the one projection (kb.projection)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from index.search import SearchService
+from kb.projection import Projection
+from kb.queries import Filters
+from kb.schemas import SearchResponse
+from kb.viewer import Viewer
+
+
+def search_response(session: Session, search: SearchService, viewer: Viewer, query: str, filters: Filters, *,
+                    limit: int, offset: int) -> SearchResponse:
+    """Search and return the page of results with total and facets, as the viewer may see them."""
+    result = search.search(session, viewer, query, filters, limit=limit, offset=offset)
+    projection = Projection(viewer, search.catalogue.terms)
+    return projection.search_response(session, result, search.catalogue.tags_of, limit=limit, offset=offset)
