@@ -31,7 +31,9 @@ test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check kb ingest index web fixtures tests bench
+	$(BIN)/ruff check kb ingest index web cli fixtures tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python bench/retrieval.py ../shared/data/beir/cranfield

@@ -265,3 +265,11 @@ def as_date(value: date | datetime | None) -> datetime | None:
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
     return datetime(value.year, value.month, value.day, tzinfo=UTC)
+
+
+# -- review missions, their findings and improvement plans (kb.missions, kb.plans) ----------------------------
+# (tables of the missions-and-plans capability go here)
+
+
+# -- saved searches, followed topics, alerts and their deliveries (kb.alerts) --------------------------------
+# (tables of the alerts capability go here)
