@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from index.embedder import Embedder
@@ -67,8 +68,8 @@ class _PracticeRow:
     body: str
 
 
-_PRACTICE_COLUMNS = (Practice.id, Practice.public_id, Practice.kind, Practice.source_year, Practice.host_state_code,
-                     Practice.title, Practice.summary, Practice.body)
+_PRACTICE_COLUMNS = (col(Practice.id), col(Practice.public_id), col(Practice.kind), col(Practice.source_year),
+                     col(Practice.host_state_code), col(Practice.title), col(Practice.summary), col(Practice.body))
 
 
 def lexical_text(title: str, summary: str, body: str, labels: list[str]) -> str:
@@ -146,16 +147,17 @@ class Catalogue:
         self.lexical = LexicalIndex()
         self.anonymous = anonymous_in_force(session)
         tags = _all_tags(session)
-        rows = (_PracticeRow(*row) for row in session.exec(select(*_PRACTICE_COLUMNS)))
+        rows = (_PracticeRow(*row) for row in session.execute(sa_select(*_PRACTICE_COLUMNS)))
         self.lexical.add_many(doc for row in rows for doc in self._remember(row, tags.get(row.id, {})))
         statement = (
-            select(Passage.id, Passage.practice_id, Passage.variant, Passage.terms_digest)
+            select(col(Passage.id), Passage.practice_id, Passage.variant, Passage.terms_digest)
             .where(Passage.model == self.embedder.name)
             .order_by(col(Passage.practice_id), col(Passage.variant), col(Passage.position))
         )
         raw: dict[int, list[int]] = {}
         redacted: dict[int, list[int]] = {}
-        for passage_id, practice_id, variant, digest in session.exec(statement):
+        for stored_id, practice_id, variant, digest in session.exec(statement):
+            passage_id = int(stored_id or 0)  # a primary key: never None once stored
             if variant == PassageVariant.raw:
                 raw.setdefault(practice_id, []).append(passage_id)
             elif digest == self.terms.digest and practice_id in self.anonymous:
@@ -251,11 +253,11 @@ class Catalogue:
             tags.setdefault(row.vocabulary, []).append(row.term)
         self.lexical.add_many(self._remember(practice, tags))
         rows = session.exec(
-            select(Passage.id, Passage.variant, Passage.terms_digest, Passage.vector).where(
+            select(col(Passage.id), Passage.variant, Passage.terms_digest, Passage.vector).where(
                 Passage.practice_id == pid, Passage.model == self.embedder.name
             ).order_by(col(Passage.variant), col(Passage.position))
         ).all()
-        kept = [(passage_id, variant, vector) for passage_id, variant, digest, vector in rows
+        kept = [(int(passage_id or 0), variant, vector) for passage_id, variant, digest, vector in rows
                 if variant == PassageVariant.raw or (digest == self.terms.digest and pid in self.anonymous)]
         if not kept:
             return
@@ -295,8 +297,8 @@ class Catalogue:
         wanted = [p for p in dict.fromkeys(passage_ids) if p >= 0]
         if not wanted:
             return {}
-        rows = session.exec(select(Passage.id, Passage.text).where(col(Passage.id).in_(wanted)))
-        return {int(passage_id): text for passage_id, text in rows}
+        rows = session.exec(select(col(Passage.id), Passage.text).where(col(Passage.id).in_(wanted)))
+        return {int(passage_id or 0): text for passage_id, text in rows}
 
     def tags_of(self, practice_ids: list[int]) -> dict[int, dict[str, list[str]]]:
         """Return the tags of these practices by vocabulary, sorted, as of the last catch-up (no query)."""

@@ -70,7 +70,7 @@ class SentenceTransformerEmbedder:
 
         self.name = name
         self._model = SentenceTransformer(str(model_path(name)), device="cpu", local_files_only=True)
-        self.dim = int(self._model.get_embedding_dimension())
+        self.dim = int(self._model.get_embedding_dimension() or 0)
         self._batch_size = batch_size
         self._lock = threading.Lock()
         # Keyed by requester: how fast an answer comes must not tell one person what another searched for.

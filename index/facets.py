@@ -14,11 +14,16 @@ FACET_FIELDS = ("kind", *TAG_VOCABULARIES, "host_state", "year")
 
 
 class Facts(Protocol):
-    kind: str
-    year: int
-    host_state: str
-    tags: dict[str, tuple[str, ...]]
-    tiebreak: int
+    @property
+    def kind(self) -> str: ...
+    @property
+    def year(self) -> int: ...
+    @property
+    def host_state(self) -> str: ...
+    @property
+    def tags(self) -> dict[str, tuple[str, ...]]: ...
+    @property
+    def tiebreak(self) -> int: ...
 
 
 @dataclass(frozen=True)

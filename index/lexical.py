@@ -47,7 +47,7 @@ class _Grow:
     """A numpy array that appends in amortised constant time."""
 
     def __init__(self, dtype: type) -> None:
-        self.data = np.zeros(1024, dtype=dtype)
+        self.data: np.ndarray = np.zeros(1024, dtype=dtype)
         self.size = 0
 
     def append(self, value: object) -> None:

@@ -15,7 +15,7 @@ from kb.models import Practice
 
 
 def reembed_all(settings: Settings, engine: Engine, writer: PassageWriter,
-                progress: Callable[[int], None] | None = None) -> int:
+                progress: Callable[[int], object] | None = None) -> int:
     """Bring every practice's passages up to date with the writer's model and identifying terms.
 
     Running processes load the new vectors on their next request (a change is logged for each practice), and

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy import insert
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, delete, select
 
 from index.embedder import Embedder
@@ -60,9 +61,9 @@ def _stored_passages(session: Session, practice_ids: list[int]) -> dict[int, lis
     """Return (variant, text, digest, model, vector) of the stored passages, raw before redacted, in order."""
     stored: dict[int, list[tuple[str, str, str, str, bytes]]] = {}
     for chunk in in_chunks(practice_ids):
-        rows = session.exec(
-            select(Passage.practice_id, Passage.variant, Passage.text, Passage.terms_digest, Passage.model,
-                   Passage.vector)
+        rows = session.execute(
+            sa_select(col(Passage.practice_id), col(Passage.variant), col(Passage.text), col(Passage.terms_digest),
+                      col(Passage.model), col(Passage.vector))
             .where(col(Passage.practice_id).in_(chunk))
             .order_by(col(Passage.practice_id), col(Passage.variant), col(Passage.position))
         )
@@ -79,7 +80,7 @@ def sync_passages(
     vocabularies: dict[str, Vocabulary],
     words: int,
     terms: IdentifyingTerms,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
 ) -> int:
     """Bring the stored passages of these practices up to date; return how many passages were embedded."""
     ids = [practice.id or 0 for practice in practices]
@@ -146,7 +147,7 @@ class PassageWriter:
     terms: TermsSource
 
     def sync(self, session: Session, practices: Sequence[Practice],
-             progress: Callable[[int], None] | None = None) -> int:
+             progress: Callable[[int], object] | None = None) -> int:
         """Embed what changed of these practices in the caller's transaction; return how many passages."""
         return sync_passages(session, practices, embedder=self.embedder, vocabularies=self.vocabularies,
                              words=self.words, terms=self.terms.current(session), progress=progress)

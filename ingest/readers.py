@@ -134,7 +134,7 @@ def _read_json(text: str) -> list[RawRecord]:
 
 
 def _read_jsonl(text: str) -> list[RawRecord]:
-    records = []
+    records: list[RawRecord] = []
     for line_number, line in enumerate(text.splitlines(), start=1):
         if line.strip():
             data = _json_load(line, line_number - 1)
@@ -148,7 +148,7 @@ def _read_jsonl(text: str) -> list[RawRecord]:
 class _SafeNoAliasLoader(yaml.SafeLoader):
     """Safe YAML without anchors and aliases, which records never need and alias bombs abuse."""
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node | None:  # type: ignore[override]
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise ReadError("YAML aliases (*name) are not allowed; write each value out", event.start_mark.line + 1)

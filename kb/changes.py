@@ -28,4 +28,4 @@ def serialise_changes(session: Session) -> None:
 
 def current_change_seq(session: Session) -> int:
     """Return the newest change sequence number (0 for an empty log)."""
-    return session.exec(select(func.coalesce(func.max(ChangeLog.seq), 0))).one()
+    return int(session.exec(select(func.coalesce(func.max(ChangeLog.seq), 0))).one() or 0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from kb import audit
 from kb.errors import InvalidInput
@@ -68,7 +68,7 @@ def set_network_states(session: Session, *, network: Network, states: Iterable[s
     before = network_states(session, network)
     if before == wanted:
         return
-    session.exec(delete(StateNetwork).where(StateNetwork.network_id == network.id))  # type: ignore[call-overload]
+    session.execute(delete(StateNetwork).where(col(StateNetwork.network_id) == network.id))
     for code in wanted:
         session.add(StateNetwork(state_code=code, network_id=network.id or 0))
     session.flush()
@@ -86,7 +86,7 @@ def set_user_networks(session: Session, *, user: User, codes: Iterable[str], act
     before = user_network_codes(session, user)
     if before == wanted:
         return
-    session.exec(delete(UserNetwork).where(UserNetwork.user_id == user.id))  # type: ignore[call-overload]
+    session.execute(delete(UserNetwork).where(col(UserNetwork.user_id) == user.id))
     for network in networks:
         assert network is not None
         session.add(UserNetwork(user_id=user.id or 0, network_id=network.id or 0))
@@ -98,7 +98,7 @@ def set_user_networks(session: Session, *, user: User, codes: Iterable[str], act
 def user_network_codes(session: Session, user: User) -> list[str]:
     return sorted(
         session.exec(
-            select(Network.code).join(UserNetwork, UserNetwork.network_id == Network.id)
+            select(Network.code).join(UserNetwork, col(UserNetwork.network_id) == col(Network.id))
             .where(UserNetwork.user_id == user.id)
         )
     )

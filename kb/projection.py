@@ -39,16 +39,25 @@ Tags = Mapping[str, Sequence[str]]
 class RankedHit(Protocol):
     """A search hit as the projection needs it (index.search.Hit is one)."""
 
-    practice_id: int
-    score: float
-    host_shown: bool
-    passage: str
+    @property
+    def practice_id(self) -> int: ...
+    @property
+    def score(self) -> float: ...
+    @property
+    def host_shown(self) -> bool: ...
+    @property
+    def passage(self) -> str: ...
 
 
 class RankedPage(Protocol):
-    total: int
-    hits: Sequence[RankedHit]
-    facets: dict[str, dict[str, int]]
+    """A page of ranked hits with the total and facets (index.search.SearchResult is one)."""
+
+    @property
+    def total(self) -> int: ...
+    @property
+    def hits(self) -> Sequence[RankedHit]: ...
+    @property
+    def facets(self) -> dict[str, dict[str, int]]: ...
 
 
 def _tags(tags: Tags) -> dict[str, list[str]]:

@@ -31,6 +31,17 @@ class Filters:
     year_from: int | None = None
     year_to: int | None = None
 
+    @classmethod
+    def of_term(cls, vocabulary: str, term: str) -> Filters:
+        """Return the filter on one term of a tag vocabulary (narrower terms included)."""
+        if vocabulary == "domain":
+            return cls(domain=(term,))
+        if vocabulary == "sector":
+            return cls(sector=(term,))
+        if vocabulary == "topic":
+            return cls(topic=(term,))
+        raise ValueError(f"{vocabulary!r} is not a tag vocabulary")
+
     def is_empty(self) -> bool:
         return not (self.domain or self.sector or self.topic or self.kind or self.host_state
                     or self.year_from or self.year_to)
@@ -86,7 +97,7 @@ def visible_rows(
         statement = statement.where(Practice.source_year >= filters.year_from)
     if filters.year_to is not None:
         statement = statement.where(Practice.source_year <= filters.year_to)
-    return [(int(pid), bool(flag)) for pid, flag in session.exec(statement)]
+    return [(int(pid or 0), bool(flag)) for pid, flag in session.exec(statement)]
 
 
 def find_visible(session: Session, viewer: Viewer, *, public_id: str) -> tuple[Practice, bool] | None:

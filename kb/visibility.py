@@ -20,13 +20,13 @@ def in_force() -> ColumnElement[bool]:
 
 
 def _in_force() -> ColumnElement[bool]:
-    return and_(Authorisation.practice_id == Practice.id, in_force())
+    return and_(col(Authorisation.practice_id) == col(Practice.id), in_force())
 
 
 def _own_state(viewer: Viewer) -> ColumnElement[bool]:
     if viewer.state_code is None:
         return false()
-    return Practice.host_state_code == viewer.state_code
+    return col(Practice.host_state_code) == viewer.state_code
 
 
 def visible_to(viewer: Viewer) -> ColumnElement[bool]:
@@ -37,20 +37,20 @@ def visible_to(viewer: Viewer) -> ColumnElement[bool]:
     """
     if viewer.is_secretariat:
         return true()
-    shared_with_viewer = Authorisation.scope == Scope.public
+    shared_with_viewer: ColumnElement[bool] = col(Authorisation.scope) == Scope.public
     if viewer.network_ids:
         names_viewer_network = exists(
-            select(AuthorisationNetwork.network_id).where(
-                AuthorisationNetwork.authorisation_id == Authorisation.id,
-                AuthorisationNetwork.network_id.in_(sorted(viewer.network_ids)),
+            select(col(AuthorisationNetwork.network_id)).where(
+                col(AuthorisationNetwork.authorisation_id) == col(Authorisation.id),
+                col(AuthorisationNetwork.network_id).in_(sorted(viewer.network_ids)),
             )
         )
         shared_with_viewer = or_(
-            shared_with_viewer, and_(Authorisation.scope == Scope.networks, names_viewer_network)
+            shared_with_viewer, and_(col(Authorisation.scope) == Scope.networks, names_viewer_network)
         )
     published_and_shared = and_(
-        Practice.status == Status.published,
-        exists(select(Authorisation.id).where(_in_force(), shared_with_viewer)),
+        col(Practice.status) == Status.published,
+        exists(select(col(Authorisation.id)).where(_in_force(), shared_with_viewer)),
     )
     return or_(_own_state(viewer), published_and_shared)
 
@@ -63,7 +63,7 @@ def host_shown_to(viewer: Viewer) -> ColumnElement[bool]:
     if viewer.is_secretariat:
         return true()
     attributed_by_name = exists(
-        select(Authorisation.id).where(_in_force(), Authorisation.attribution == Attribution.named)
+        select(col(Authorisation.id)).where(_in_force(), col(Authorisation.attribution) == Attribution.named)
     )
     return or_(_own_state(viewer), attributed_by_name)
 

@@ -61,7 +61,7 @@ async def html_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if is_api(request) or request.url.path.startswith("/static/"):
         return await http_exception_handler(request, exc)
-    return await error_page(request, exc.status_code, exc.detail, headers=exc.headers)
+    return await error_page(request, exc.status_code, exc.detail, headers=dict(exc.headers or {}))
 
 
 async def error_page(request: Request, status: int, detail: object, headers: dict[str, str] | None = None

@@ -126,8 +126,8 @@ class Page:
             "vocabularies": self.vocabularies, "kind_labels": KIND_LABELS, "scope_labels": SCOPE_LABELS,
             "path": self.request.url.path, **(context or {}),
         }
-        return templates.TemplateResponse(self.request, partial if fragment else template, values,
-                                          status_code=status_code)
+        chosen = partial if fragment and partial is not None else template
+        return templates.TemplateResponse(self.request, chosen, values, status_code=status_code)
 
 
 def get_page(request: Request, session: SessionDep, viewer: ViewerDep, user: CurrentUser) -> Page:

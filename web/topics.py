@@ -25,7 +25,7 @@ class TermCount:
 
 def count_under(session: Session, search: SearchService, viewer: Viewer, vocabulary: str, term_id: str) -> int:
     """Return how many practices the viewer may see under a term (narrower terms included)."""
-    return len(search.visible_set(session, viewer, Filters(**{vocabulary: (term_id,)})).ids)
+    return len(search.visible_set(session, viewer, Filters.of_term(vocabulary, term_id)).ids)
 
 
 def count_visible(session: Session, search: SearchService, viewer: Viewer) -> int:

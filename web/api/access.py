@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -12,6 +12,7 @@ from web.csrf import require_csrf
 from web.deps import SESSION_ID, ViewerDep
 from web.guards import require_admin, require_secretariat
 
+Responses = dict[int | str, dict[str, Any]]  # the OpenAPI description of a route's error answers
 SIGN_IN = "Sign in first: send 'Authorization: Bearer <token>' (kb users token NAME issues one)."
 
 

@@ -18,14 +18,14 @@ from kb.practices import tags_of
 from kb.projection import Projection, practice_view
 from kb.queries import NOT_FOUND, our_practices
 from kb.schemas import PracticePublic
-from web.api.access import SignedInDep, require_api_csrf
+from web.api.access import Responses, SignedInDep, require_api_csrf
 from web.decisions import Action, decide
 from web.deps import SearchDep, SessionDep
 from web.guards import FOCAL_POINT_ONLY, require_focal_point
 
 router = APIRouter(tags=["authorisations"], dependencies=[Depends(require_api_csrf)])
 
-ERRORS = {401: {"description": "not signed in"}, 403: {"description": FOCAL_POINT_ONLY},
+ERRORS: Responses = {401: {"description": "not signed in"}, 403: {"description": FOCAL_POINT_ONLY},
           404: {"description": NOT_FOUND}, 409: {"description": "another decision was recorded meanwhile"},
           422: {"description": "the decision cannot be recorded as asked"}}
 BasedOn = Annotated[int | None, Field(default=None, ge=0, description="The practice's decision_version you decided on")]

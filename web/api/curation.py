@@ -19,14 +19,14 @@ from kb.queries import NOT_FOUND, Filters, tags_by_practice, visible_rows
 from kb.records import PracticeRecord
 from kb.schemas import PracticePublic, PracticeSummaryPublic
 from kb.viewer import Viewer
-from web.api.access import SecretariatDep, require_api_csrf
+from web.api.access import Responses, SecretariatDep, require_api_csrf
 from web.deps import SearchDep, SessionDep, SettingsDep
 from web.editing import save_and_index
 from web.uploads import ingest_upload
 
 router = APIRouter(tags=["curation"], dependencies=[Depends(require_api_csrf)])
 
-SECRETARIAT_ONLY = {401: {"description": "not signed in"}, 403: {"description": "not the secretariat"}}
+SECRETARIAT_ONLY: Responses = {401: {"description": "not signed in"}, 403: {"description": "not the secretariat"}}
 
 
 class IngestReportPublic(BaseModel):

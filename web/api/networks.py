@@ -9,13 +9,13 @@ from sqlmodel import Session, select
 from kb.directory import network_by_code, network_states, set_network_states
 from kb.errors import NotFound
 from kb.models import Network
-from web.api.access import SecretariatDep, require_api_csrf
+from web.api.access import Responses, SecretariatDep, require_api_csrf
 from web.deps import SessionDep
 
 router = APIRouter(prefix="/networks", tags=["networks"], dependencies=[Depends(require_api_csrf)])
 
 NETWORK_NOT_FOUND = "network not found"
-ERRORS = {401: {"description": "not signed in"}, 403: {"description": "not the secretariat"},
+ERRORS: Responses = {401: {"description": "not signed in"}, 403: {"description": "not the secretariat"},
           404: {"description": NETWORK_NOT_FOUND}}
 
 

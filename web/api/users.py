@@ -14,13 +14,13 @@ from kb.errors import NotFound
 from kb.models import Role, User
 from kb.passwords import MAX_PASSWORD_LENGTH
 from kb.records import StateCode
-from web.api.access import AdminDep, SecretariatDep, require_api_csrf
+from web.api.access import AdminDep, Responses, SecretariatDep, require_api_csrf
 from web.deps import SessionDep
 
 router = APIRouter(prefix="/users", tags=["users"], dependencies=[Depends(require_api_csrf)])
 
 USER_NOT_FOUND = "user not found"
-ERRORS = {401: {"description": "not signed in"}, 403: {"description": "not allowed"},
+ERRORS: Responses = {401: {"description": "not signed in"}, 403: {"description": "not allowed"},
           404: {"description": USER_NOT_FOUND}}
 Username = Annotated[str, Path(pattern=USERNAME_PATTERN)]
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import HTMLResponse
 
@@ -31,7 +29,7 @@ def term_page(vocabulary: str, term_id: str, page: PageDep, search: SearchDep, f
     if vocabulary not in TAG_VOCABULARIES or term_id not in search.vocabularies[vocabulary].terms:
         raise HTTPException(status_code=404, detail="No such topic.")
     words = search.vocabularies[vocabulary]
-    form = replace(form, **{vocabulary: (term_id,)}, fixed={vocabulary: term_id})
+    form = form.within_term(vocabulary, term_id)
     action = f"/browse/{vocabulary}/{term_id}"
     context = results_context(page, search, form, action=action)
     term = words.terms[term_id]

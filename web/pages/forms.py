@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
@@ -28,6 +28,12 @@ class SearchForm:
     year_to: int | None = None
     page: int = 1
     fixed: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def within_term(self, vocabulary: str, term: str) -> SearchForm:
+        """Return the form narrowed to one term of a tag vocabulary, which its page fixes."""
+        fixed = Filters.of_term(vocabulary, term)
+        return replace(self, domain=fixed.domain or self.domain, sector=fixed.sector or self.sector,
+                       topic=fixed.topic or self.topic, fixed={vocabulary: term})
 
     def filters(self) -> Filters:
         return Filters(kind=self.kind, domain=self.domain, sector=self.sector, topic=self.topic,
