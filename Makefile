@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/kb init
 	$(BIN)/kb demo --if-empty
-	$(BIN)/kb serve --host 127.0.0.1 --port 8000
+	$(BIN)/kb serve --demo --host 127.0.0.1 --port 8000
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -167,6 +167,14 @@ class Catalogue:
             self.passage_owner[passage_id] = practice_id
         self.raw_passages = {pid: np.asarray(ids, dtype=np.int64) for pid, ids in raw.items()}
         self.redacted_passages = {pid: np.asarray(ids, dtype=np.int64) for pid, ids in redacted.items()}
+        self._warn_if_unredacted()
+
+    def _warn_if_unredacted(self) -> None:
+        """Anonymous practices without passages for the current terms are left out of outsiders' dense ranking."""
+        missing = len(self.anonymous - set(self.redacted_passages))
+        if missing:
+            log.warning("%d anonymous practice(s) have no passages redacted with the current identifying terms; "
+                        "outsiders rank them by BM25 only until `kb reindex` embeds them", missing)
 
     def _build_vectors(self, session: Session) -> None:
         self.vectors = new_vector_index(self.embedder.dim, size=len(self.passage_owner))
@@ -235,6 +243,8 @@ class Catalogue:
                         col(Practice.id).in_(sorted(self.anonymous)))).all() if self.anonymous else [])
             for external_id in dict.fromkeys(changed):
                 self._refresh_practice(session, external_id)
+            if any(kind in ("state", "kb") for kind, _ in changes):
+                self._warn_if_unredacted()
             self.seq = newest
             self._changed()
             return newest

@@ -15,6 +15,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from kb.records import split_list
+from kb.vocabulary import TAG_VOCABULARIES
 
 SUPPORTED = {".json", ".jsonl", ".yaml", ".yml", ".csv", ".md", ".markdown"}
 MAX_DEPTH = 20
@@ -268,7 +269,7 @@ def _read_markdown(text: str) -> list[RawRecord]:
 
 # -- CSV ----------------------------------------------------------------------------------------
 
-CSV_LISTS = ("domain", "sector", "topic", "references")
+CSV_LISTS = (*TAG_VOCABULARIES, "references")
 
 
 def _csv_record(row: dict[str, str]) -> dict[str, Any]:
@@ -306,7 +307,7 @@ def _csv_record(row: dict[str, str]) -> dict[str, Any]:
 
 CSV_COLUMNS = (
     "id", "kind", "title", "summary", "body", "host_state", "source_type", "source_year", "source_reference",
-    "language", "domain", "sector", "topic", "references", "status", "auth_scope", "auth_networks",
+    "language", *TAG_VOCABULARIES, "references", "status", "auth_scope", "auth_networks",
     "auth_attribution", "auth_granted_by", "auth_granted_at", "auth_withdrawn_at",
 )
 

@@ -85,6 +85,7 @@ def test_a_named_host_is_found_by_its_name(directory_engine: Engine, search: Sea
 
 
 def test_a_renamed_state_is_known_on_the_next_request(directory_engine: Engine, search: SearchService) -> None:
+    assert "ANON-XA" in found(directory_engine, search, PUBLIC, "vault"), "the control: found before the rename"
     with Session(directory_engine) as session, session.begin():
         upsert_state(session, code="XC", name="Vault", actor="curator")
     assert "ANON-XA" not in found(directory_engine, search, PUBLIC, "vault")

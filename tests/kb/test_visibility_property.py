@@ -1,4 +1,4 @@
-"""Random worlds of states, networks, users and practices: every data surface obeys the rule of DESIGN.md.
+"""Random worlds of states, networks, users and practices: every data surface obeys the rule of docs/design.md.
 
 Hypothesis builds a world, writes it to a fresh (truncated) SQLite database, and compares `visible_rows`,
 `find_visible`, search hits, totals, facets, the host-state filter and related practices with the rule

@@ -1,5 +1,5 @@
 """Every surface — search hits, totals, facets, practice API, practice page, related, topic counts — for every
-role × scope × attribution × status × own/other state × network membership, against the rule of DESIGN.md."""
+role × scope × attribution × status × own/other state × network membership, against the rule of docs/design.md."""
 
 from __future__ import annotations
 
