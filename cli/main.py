@@ -93,7 +93,8 @@ def demo(
 
         search = open_search(settings, engine, writer.embedder)
         search.catalogue.save()
-        typer.echo(f"index: {len(search.catalogue.facts)} practices, {len(search.catalogue.passage_owner)} passages")
+        practices, passages = search.catalogue.size()
+        typer.echo(f"index: {practices} practices, {passages} passages")
     if not report.ok:
         raise typer.Exit(1)
 
@@ -137,7 +138,7 @@ def reindex() -> None:
         embedded = reembed_all(settings, engine, writer, progress=bar.update)
     search = open_search(settings, engine, writer.embedder)
     typer.echo(f"re-embedded {embedded} passage(s) with {writer.embedder.name}; "
-               f"index holds {len(search.catalogue.passage_owner)} passages of {len(search.catalogue.facts)} practices")
+               "index holds {1} passages of {0} practices".format(*search.catalogue.size()))
 
 
 @app.command()

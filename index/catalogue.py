@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import numpy as np
 from sqlalchemy import select as sa_select
@@ -110,7 +110,7 @@ class Catalogue:
         with self._lock:
             if name not in self._derived:
                 self._derived[name] = build()
-            return self._derived[name]  # type: ignore[return-value]
+            return cast(T, self._derived[name])
 
     def _changed(self) -> None:
         self._derived.clear()
@@ -324,6 +324,10 @@ class Catalogue:
         """Tell whether these (sorted) ids are every practice in the catalogue."""
         every = self.all_ids()
         return len(practice_ids) == len(every) and bool(np.array_equal(practice_ids, every))
+
+    def size(self) -> tuple[int, int]:
+        """Return how many practices and passages the catalogue holds."""
+        return len(self.facts), len(self.passage_owner)
 
     def holds_redacted_passages(self) -> bool:
         return bool(self.redacted_passages)

@@ -74,7 +74,7 @@ class SentenceTransformerEmbedder:
         self._batch_size = batch_size
         self._lock = threading.Lock()
         # Keyed by requester: how fast an answer comes must not tell one person what another searched for.
-        self.cache: LRU[np.ndarray] = LRU(cache_size)
+        self.cache: LRU[tuple[str, str], np.ndarray] = LRU(cache_size)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Embed texts as unit vectors, in batches."""

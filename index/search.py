@@ -153,16 +153,16 @@ class SearchService:
         self.min_similarity = min_similarity
         self.candidates = candidates
         self.lexical_floor = lexical_floor
-        self._audiences: LRU[Audience] = LRU(64)
-        self._visible: LRU[VisibleSet] = LRU(256)
+        self._audiences: LRU[tuple[int, tuple[object, ...]], Audience] = LRU(64)
+        self._visible: LRU[tuple[int, tuple[object, ...], Filters], VisibleSet] = LRU(256)
 
     # -- who sees what ---------------------------------------------------------------------------
 
     def visible_set(self, session: Session, viewer: Viewer, filters: Filters) -> VisibleSet:
         """Return what the viewer may see under the filters, as of the database now."""
         seq = self.catalogue.catch_up(session)
-        self._audiences.drop_where(lambda key: key[0] != seq)  # type: ignore[index]
-        self._visible.drop_where(lambda key: key[0] != seq)  # type: ignore[index]
+        self._audiences.drop_where(lambda key: key[0] != seq)
+        self._visible.drop_where(lambda key: key[0] != seq)
         audience = self._audiences.get_or_build((seq, viewer.cache_key),
                                                 lambda: self._audience(session, viewer))
         if filters.is_empty():

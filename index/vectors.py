@@ -50,7 +50,8 @@ class FlatVectorIndex:
     @property
     def half(self) -> bool:
         """Tell whether vectors are stored as float16."""
-        return isinstance(faiss.downcast_index(self._index.index), faiss.IndexScalarQuantizer)  # type: ignore[attr-defined]
+        inner = faiss.downcast_index(self._index.index)  # type: ignore[attr-defined]  # faiss's stubs lack IndexIDMap2.index
+        return isinstance(inner, faiss.IndexScalarQuantizer)
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         if len(ids):
@@ -66,7 +67,7 @@ class FlatVectorIndex:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         params = None
         if allowed is not None:
-            params = faiss.SearchParameters(sel=self._selector(allowed))  # type: ignore[call-arg]
+            params = faiss.SearchParameters(sel=self._selector(allowed))  # type: ignore[call-arg]  # a SWIG keyword
             k = min(k, len(allowed))
         k = min(k, self._index.ntotal)
         # One query gains nothing from OpenMP threads, and on a few shared cores their barriers cost four times

@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -292,16 +292,18 @@ def _csv_record(row: dict[str, str]) -> dict[str, Any]:
         source["reference"] = cell("source_reference")
     if source:
         record["source"] = source
-    auth_cells = {name[5:]: cell(name) for name in row if name and name.startswith("auth_") and cell(name)}
+    auth_cells: dict[str, Any] = {name[5:]: cell(name) for name in row
+                                  if name and name.startswith("auth_") and cell(name)}
     if auth_cells:
         if "networks" in auth_cells:
-            auth_cells["networks"] = split_list(auth_cells["networks"])  # type: ignore[assignment]
+            auth_cells["networks"] = split_list(auth_cells["networks"])
         record["authorisation"] = auth_cells
     unknown = [name for name in row if name is not None and name not in CSV_COLUMNS]
     for name in unknown:
         record[name] = row[name]
-    if None in row:
-        record["(extra cells)"] = row[None]  # type: ignore[index]
+    extra = cast(dict[str | None, Any], row).get(None)  # csv.DictReader files surplus cells under None
+    if extra is not None:
+        record["(extra cells)"] = extra
     return record
 
 

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from kb.authorisations import SCOPE_LABELS
 from kb.models import Network, State, Status, User
@@ -109,7 +109,7 @@ class Page:
         networks = []
         if self.viewer.network_ids:
             networks = list(self.session.exec(
-                select(Network.code).where(Network.id.in_(sorted(self.viewer.network_ids)))  # type: ignore[union-attr]
+                select(Network.code).where(col(Network.id).in_(sorted(self.viewer.network_ids)))
             ))
         return {"name": self.user.full_name or self.user.username, "username": self.user.username,
                 "role": self.user.role, "state": state.name if state else "Secretariat",
