@@ -27,19 +27,14 @@ from kb.practices import Outcome, tags_of, upsert_practice
 from kb.queries import Filters, find_visible, visible_rows
 from kb.records import PracticeRecord
 from kb.viewer import PUBLIC, viewer_for
+from tests import factories
 
 
 def make_record(external_id: str = "BK-001", **overrides: Any) -> PracticeRecord:
-    """Return a valid practice record hosted by XA, with overrides."""
-    raw: dict[str, Any] = {
-        "id": external_id, "kind": "good_practice", "title": "Two-person rule for the source store",
-        "summary": "Every entry to the source store needs two authorised people.", "host_state": "XA",
-        "source": {"type": "ippas", "year": 2021}, "domain": ["security"], "sector": ["nuclear_power"],
-        "topic": ["insider_threat"], "status": "published", "references": ["Report 7, §3"],
-        "body": "Ünïcode body — with *Markdown*.",
-    }
-    raw.update(overrides)
-    return PracticeRecord.model_validate(raw)
+    """Return the factory's valid record, with a title, references and a body that exercise storage."""
+    return factories.make_record(external_id, **{
+        "title": "Two-person rule for the source store", "sector": ["nuclear_power"], "references": ["Report 7, §3"],
+        "body": "Ünïcode body — with *Markdown*.", **overrides})
 
 
 def add_practice(engine: Engine, record: PracticeRecord) -> tuple[Outcome, int]:

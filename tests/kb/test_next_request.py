@@ -20,9 +20,9 @@ from kb.directory import network_by_code, network_states, set_network_states
 from kb.models import Attribution, Practice, Role, Scope, Status
 from kb.practices import upsert_practice
 from kb.queries import Filters, find_visible, visible_rows
-from kb.records import PracticeRecord
 from kb.viewer import viewer_for
 from kb.vocabulary import Vocabulary
+from tests.factories import make_record
 from tests.fakes import FakeEmbedder
 
 CURATOR = "curator"
@@ -40,10 +40,8 @@ class Sight:
 
 
 def add_practice(session: Session, external_id: str, host: str, status: Status = Status.published) -> Practice:
-    record = PracticeRecord(id=external_id, kind="good_practice", title=f"Vault escort rule {external_id}",
-                            summary="Escorts for contractors at the vault.", host_state=host,
-                            source={"type": "ippas", "year": 2020}, domain=["security"], sector=["transport"],
-                            topic=["insider_threat"], status=status)
+    record = make_record(external_id, title=f"Vault escort rule {external_id}", host_state=host, status=status,
+                         summary="Escorts for contractors at the vault.", sector=["transport"])
     return upsert_practice(session, record=record, actor=CURATOR)[1]
 
 
