@@ -38,6 +38,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/retrieval.py ../shared/data/beir/cranfield
 	$(BIN)/python bench/latency.py
+	$(BIN)/python bench/consent_cost.py
 
 clean-index:
 	rm -rf data/index
