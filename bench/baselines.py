@@ -14,7 +14,7 @@ import csv
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -38,30 +38,57 @@ def clean_text(value: object) -> str:
 # -- the collection -------------------------------------------------------------------------------
 
 
+class CollectionError(ValueError):
+    """A BEIR file that cannot be read, named with its line and what to fix."""
+
+
+def json_lines(path: Path) -> Iterator[tuple[int, dict]]:
+    """Yield (line number, object) for each non-blank line of a JSON-lines file.
+
+    Lines end at newline only (str.splitlines would also cut at U+001C-U+001E, U+0085 and U+2028 inside a
+    text), and a raw control character inside a string is accepted, to be cleaned by `clean_text`.
+    """
+    text = path.read_text(encoding="utf-8-sig", errors="strict")
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line, strict=False)
+        except json.JSONDecodeError as exc:
+            raise CollectionError(f"{path}:{number}: not a JSON object ({exc.msg} at column {exc.colno}); "
+                                  "each line must be one JSON object") from None
+        if not isinstance(value, dict) or "_id" not in value:
+            raise CollectionError(f'{path}:{number}: a line must be a JSON object with an "_id" field')
+        yield number, value
+
+
+def read_qrels(path: Path) -> dict[str, dict[str, int]]:
+    """Return the judgements (query → doc → gain) of a BEIR qrels TSV with a header line."""
+    qrels: dict[str, dict[str, int]] = {}
+    with path.open(encoding="utf-8-sig") as handle:
+        rows = csv.reader(handle, delimiter="\t")
+        next(rows, None)
+        for number, row in enumerate(rows, start=2):
+            if not any(cell.strip() for cell in row):
+                continue
+            try:
+                qrels.setdefault(row[0].strip(), {})[row[1].strip()] = int(float(row[2]))
+            except (IndexError, ValueError):
+                raise CollectionError(f"{path}:{number}: expected query-id, corpus-id and a numeric score "
+                                      f"separated by tabs, got {row!r}") from None
+    return qrels
+
+
 def read_beir(folder: Path) -> tuple[list[dict], dict[str, str], dict[str, dict[str, int]]]:
     """Return the corpus, the judged queries and the judgements (query → doc → gain) of a BEIR-layout folder.
 
     Titles, texts and queries are cleaned of control characters (real collections carry a few stray ones).
     """
-    corpus = []
-    for line in (folder / "corpus.jsonl").read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            raw = json.loads(line)
-            corpus.append({"_id": str(raw["_id"]), "title": clean_text(raw.get("title")),
-                           "text": clean_text(raw.get("text"))})
-    qrels: dict[str, dict[str, int]] = {}
-    with (folder / "qrels" / "test.tsv").open(encoding="utf-8") as handle:
-        rows = csv.reader(handle, delimiter="\t")
-        next(rows, None)
-        for row in rows:
-            if len(row) >= 3:
-                qrels.setdefault(row[0], {})[row[1]] = int(float(row[2]))
-    queries = {}
-    for line in (folder / "queries.jsonl").read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            raw = json.loads(line)
-            if str(raw["_id"]) in qrels:
-                queries[str(raw["_id"])] = clean_text(raw.get("text"))
+    corpus = [{"_id": str(raw["_id"]), "title": clean_text(raw.get("title")), "text": clean_text(raw.get("text"))}
+              for _, raw in json_lines(folder / "corpus.jsonl")]
+    qrels = read_qrels(folder / "qrels" / "test.tsv")
+    queries = {str(raw["_id"]): clean_text(raw.get("text"))
+               for _, raw in json_lines(folder / "queries.jsonl") if str(raw["_id"]) in qrels}
     return corpus, queries, qrels
 
 

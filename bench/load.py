@@ -50,6 +50,7 @@ async def client(http: httpx.AsyncClient, *, queries: list[str], ids: list[str],
     """Search and browse until the deadline, recording every request."""
     rng = random.Random(seed)
     while time.monotonic() < deadline:
+        params: dict[str, str | int]
         if rng.random() < 0.8 or not ids:
             path, params, allowed = "/api/v1/search", {"q": rng.choice(queries), "limit": 10}, {200}
         else:
@@ -67,7 +68,7 @@ async def client(http: httpx.AsyncClient, *, queries: list[str], ids: list[str],
 
 def curator(stop: threading.Event, every: float, tally: Tally) -> None:
     """Withdraw and re-grant the newest public practice's authorisation, over and over, in the database."""
-    from sqlmodel import Session, select
+    from sqlmodel import Session, col, select
 
     from kb.authorisations import current_authorisation, grant, withdraw
     from kb.config import Settings
@@ -77,8 +78,8 @@ def curator(stop: threading.Event, every: float, tally: Tally) -> None:
     engine = make_engine(Settings())
     with Session(engine) as session:
         practice = session.exec(
-            select(Practice).join(Authorisation, Authorisation.practice_id == Practice.id)
-            .where(Authorisation.scope == Scope.public).order_by(Practice.id)
+            select(Practice).join(Authorisation, col(Authorisation.practice_id) == Practice.id)
+            .where(Authorisation.scope == Scope.public).order_by(col(Practice.id))
         ).first()
     if practice is None:
         return

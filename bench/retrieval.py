@@ -263,11 +263,12 @@ def _counts(session: Session) -> tuple[int, int]:
 
 
 def _names(session: Session, back: dict[str, str]) -> dict[int, str]:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from kb.models import Practice
 
-    return {int(pid): back[ext] for pid, ext in session.exec(select(Practice.id, Practice.external_id)) if ext in back}
+    rows = session.exec(select(col(Practice.id), Practice.external_id))
+    return {int(pid): back[ext] for pid, ext in rows if pid is not None and ext in back}
 
 
 # -- the demo relevance sets ----------------------------------------------------------------------
@@ -319,11 +320,10 @@ def run_demo(embedder: Embedder, relevance: Path | None = None) -> dict[str, obj
         load_demo(engine, writer=passage_writer(settings, embedder))
         service = open_search(settings, engine, embedder)
         with Session(engine) as session:
-            rows = session.exec(select(Practice.id, Practice.external_id, Practice.title, Practice.summary,
-                                       Practice.body)).all()
-            name_of = {int(pid): ext for pid, ext, _, _, _ in rows}
-            documents = [{"_id": ext, "title": title, "text": f"{summary} {body}".strip()}
-                         for _, ext, title, summary, body in rows]
+            practices = session.exec(select(Practice)).all()
+            name_of = {int(p.id): p.external_id for p in practices if p.id is not None}
+            documents = [{"_id": p.external_id, "title": p.title, "text": f"{p.summary} {p.body}".strip()}
+                         for p in practices]
             ranks = product_rankings(service, session)
             for set_name, (queries, qrels) in sets.items():
                 results: dict[str, dict] = {}

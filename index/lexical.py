@@ -21,10 +21,10 @@ from collections.abc import Iterable
 
 import numpy as np
 import Stemmer
-from bm25s.stopwords import STOPWORDS_EN
+from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 _TOKEN = re.compile(r"[a-z0-9]+")
-_STOPWORDS = frozenset(STOPWORDS_EN)
+_STOPWORDS = frozenset(STOPWORDS_EN_PLUS)  # NLTK's function words: pronouns, auxiliaries, contraction bits
 COMPACT_EVERY = 5000
 CACHE_WEIGHTS_FROM = 1024  # postings; shorter lists are cheap to score afresh and would only fill memory
 CACHED_TERMS_PER_VIEW = 128  # bounds a view's weight cache (a long posting list is 4 bytes a posting)
@@ -73,7 +73,7 @@ class LexicalView:
 
 
 class LexicalIndex:
-    """Okapi BM25 (k1=1.2, b=0.75, Lucene idf) with in-place add and remove."""
+    """Okapi BM25 (k1=1.2, b=0.75, Lucene idf, each query occurrence counted) with in-place add and remove."""
 
     def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
         self.k1 = k1
@@ -154,7 +154,7 @@ class LexicalIndex:
         """Return (doc ids, BM25 scores) of the view's documents (all, by default) that contain a query term,
         among the sorted allowed ids (all of the view's when None), scored with the view's statistics only."""
         view = view or self.everything()
-        terms = dict.fromkeys(self.tokenize(query))
+        terms = Counter(self.tokenize(query))  # a term said twice counts twice, as in bm25s and Lucene
         empty = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         if not terms or view.n_docs == 0:
             return empty
@@ -162,7 +162,7 @@ class LexicalIndex:
             lengths, alive, doc_ids = self._lengths.view, self._alive.view, self._doc_ids.view
             in_view = view.rows
             total: np.ndarray | None = None
-            for term in terms:
+            for term, count in terms.items():
                 weighted = view.weights.get(term)
                 if weighted is None:
                     posting = self._posting(term)
@@ -178,7 +178,7 @@ class LexicalIndex:
                             view.weights[term] = weighted
                 if total is None:
                     total = np.zeros(len(doc_ids), dtype=np.float32)
-                total[weighted[0]] += weighted[1]
+                total[weighted[0]] += weighted[1] if count == 1 else count * weighted[1]
             if total is None:
                 return empty
             hit_rows = np.flatnonzero(total)

@@ -7,6 +7,7 @@ import pytest
 
 from bench.baselines import (
     BUCKETS,
+    CollectionError,
     clean_text,
     evaluate,
     length_bucket,
@@ -53,6 +54,33 @@ def test_control_characters_are_cleaned_not_fatal(beir: Path):
     assert corpus[0]["text"] == "Contractors keep propping open the fire door  to the source store."
     assert "\x85" not in corpus[2]["text"] and "\x00" not in queries["3"]
     assert clean_text("tab\tand\nnewline\rstay\x7f") == "tab\tand\nnewline stay "
+
+
+def test_a_file_with_raw_control_characters_is_read_and_cleaned(tmp_path: Path):
+    """CACM's source had raw U+0019 in abstracts; U+001E and U+0085 would also cut a line if split naively."""
+    (tmp_path / "qrels").mkdir()
+    raw = '{"_id": "a", "title": "Fire\x0bdoor", "text": "propping open the door\x19 to the\x1e source\x85 store"}'
+    assert "\x19" in raw and "\\u" not in raw  # raw characters, as the broken source had them
+    (tmp_path / "corpus.jsonl").write_bytes((raw + "\n" + '{"_id": "b", "text": "chlorine"}\n').encode())
+    (tmp_path / "queries.jsonl").write_bytes(b'{"_id": "1", "text": "open\x19door"}\n')
+    (tmp_path / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\n1\ta\t1\n")
+    corpus, queries, qrels = read_beir(tmp_path)
+    assert [doc["_id"] for doc in corpus] == ["a", "b"]
+    assert corpus[0] == {"_id": "a", "title": "Fire door", "text": "propping open the door  to the  source  store"}
+    assert queries == {"1": "open door"} and qrels == {"1": {"a": 1}}
+
+
+def test_a_broken_line_is_named_with_its_file_and_line(tmp_path: Path):
+    (tmp_path / "qrels").mkdir()
+    (tmp_path / "corpus.jsonl").write_text('{"_id": "a", "text": "x"}\n\n{"_id": "b", "text": "y"\n')
+    (tmp_path / "queries.jsonl").write_text('{"_id": "1", "text": "x"}\n')
+    (tmp_path / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\n1\ta\t1\n")
+    with pytest.raises(CollectionError, match=r"corpus\.jsonl:3: not a JSON object"):
+        read_beir(tmp_path)
+    (tmp_path / "corpus.jsonl").write_text('{"_id": "a", "text": "x"}\n')
+    (tmp_path / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\n1\ta\tgood\n")
+    with pytest.raises(CollectionError, match=r"test\.tsv:2: expected query-id, corpus-id and a numeric score"):
+        read_beir(tmp_path)
 
 
 def test_plain_baselines_rank_the_right_documents_first(beir: Path):

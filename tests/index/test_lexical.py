@@ -83,3 +83,19 @@ def test_a_view_made_after_edits_scores_exactly_as_a_fresh_index():
     fresh.add_many(texts.items())
     assert after == fresh.scores("common guard")  # bit-identical to an index built from the final texts
     assert after != {d: s for d, s in before.items() if d in texts}
+
+
+def test_a_term_said_twice_in_the_query_counts_twice():
+    """A paragraph repeats what it is about: the entry matching the repeated word must come first."""
+    index = index_of(d1="perimeter fence inspection", d2="tamper seal inspection", d3="badge readers")
+    found = index.scores("the fence and the seal, the seal above all")
+    assert found[2] > found[1]
+    assert found[2] == index.scores("fence seal seal")[2] == index.scores("seal seal")[2]
+
+
+def test_pronouns_auxiliaries_and_contraction_fragments_match_nothing():
+    """'we', 'our', 'not' and the 'd' of "I'd" are function words, not what a description is about."""
+    index = index_of(d1="We did not report our findings", d2="Computer synthesis of holograms for 3-D display")
+    assert index.scores("we our not") == {}
+    assert index.scores("I'd say we have not") == {}
+    assert set(index.scores("I'd like a 3-D hologram")) == {2}  # the content words still match
