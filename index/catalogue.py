@@ -137,6 +137,12 @@ class Catalogue:
             self._derived.clear()
             self._dirty = False
 
+    def rebuild_vectors(self, session: Session) -> None:
+        """Rebuild the vector index from the vectors stored in the database (what losing the saved file costs)."""
+        with self._lock:
+            self._build_vectors(session)
+            self._changed()
+
     def _manifest(self) -> Manifest:
         return Manifest(model=self.embedder.name, dim=self.embedder.dim, seq=self.seq,
                         passages=len(self.passage_owner), practices=len(self.facts))
