@@ -2,17 +2,22 @@
 
     python bench/latency.py                       # 10,000 and 100,000 practices
     python bench/latency.py --sizes 2000          # a quick look
+    python bench/latency.py --faiss               # also compare FAISS index types at each size
 
-Practices are generated deterministically by recombining sentences from the demo fixtures. Embedding
-100,000 practices' passages with the real model would take most of an hour on two cores, so a few thousand
-distinct passages are embedded with the real model and every synthetic passage's vector is a deterministic,
-re-normalised mix of two of them plus noise (said again in the output). Queries are embedded by the real
-model, always. The synthetic database is written with bulk SQL, then served by a live `kb serve`.
+Practices are generated deterministically by recombining sentences from the demo fixtures and written by the
+product's own ingest (JSONL files of records through `ingest.pipeline`, passages by the passage writer).
+Embedding 100,000 practices' passages with the real model would take most of an hour on two cores, so a few
+thousand distinct passages are embedded with the real model and every synthetic passage's vector is a
+deterministic, re-normalised mix of two of them plus noise (said again in the output). Queries are embedded
+by the real model, always. The database is then served by a live `kb serve`. The machine and its load
+average before and after are printed, so a run on a busy machine shows itself.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+import itertools
 import json
 import os
 import random
@@ -21,7 +26,11 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -29,9 +38,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a scri
 
 from bench.machine import machine_info
 from fixtures import PRACTICES
+from index.embedder import Embedder
+from kb.config import Settings
 
 MODEL = "all-MiniLM-L6-v2"
 DISTINCT_PASSAGES = 3000
+RECORDS_PER_FILE = 5000  # each file is one transaction of the ingest, well under its size limit
 QUERIES = 240
 PUBLIC_SHARE = 0.05
 SECTORS = ["nuclear_power", "research_reactors", "fuel_cycle", "radioactive_sources", "chemical_industry",
@@ -90,17 +102,65 @@ class Generator:
 # -- building the database --------------------------------------------------------------------------
 
 
-def build_database(folder: Path, size: int, generator: Generator, base: np.ndarray, words: int) -> dict:
-    """Write `size` practices with passages and mixed vectors straight into a migrated SQLite database."""
-    from sqlmodel import Session
+class MixedEmbedder:
+    """The real model for queries; for passages, a deterministic re-normalised mix of two real embeddings.
 
-    from index.passages import passage_texts
+    It is an `index.embedder.Embedder`, so the synthetic knowledge base is written by the product's own ingest
+    and passage writer; only the passage vectors are made up (embedding 100,000 practices for real would take
+    most of an hour on two cores).
+    """
+
+    def __init__(self, real: Embedder, base: np.ndarray) -> None:
+        self.real = real
+        self.base = base
+        self.name = real.name
+        self.dim = real.dim
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Return each text's mixed vector, the same for the same text."""
+        vectors = np.empty((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            mix = np.random.default_rng(zlib.crc32(text.encode("utf-8")))
+            a, b = mix.integers(0, len(self.base), 2)
+            vector = self.base[a] + 0.5 * self.base[b] + 0.05 * mix.standard_normal(self.dim).astype(np.float32)
+            vectors[row] = vector / np.linalg.norm(vector)
+        return vectors
+
+    def encode_query(self, text: str, *, requester: str | None = None) -> np.ndarray:
+        return self.real.encode_query(text, requester=requester)
+
+
+@dataclass(frozen=True)
+class Built:
+    settings: Settings
+    token: str
+    passages: int
+    public: int
+
+
+def synthetic_records(size: int, generator: Generator) -> Iterator[dict[str, object]]:
+    """Yield `size` practice records as a file would carry them, published, 5 % of them shared publicly."""
+    for number in range(1, size + 1):
+        p = generator.practice(number)
+        yield {"id": f"SYN-{number:07d}", "kind": "good_practice", "title": p["title"], "summary": p["summary"],
+               "body": p["body"], "host_state": "AA", "source": {"type": "peer_exchange", "year": p["year"]},
+               "domain": ["security"], "sector": [p["sector"]], "topic": [p["topic"]], "status": "published",
+               "authorisation": {"scope": "public" if p["public"] else "host_only", "attribution": "named",
+                                 "granted_by": "bench", "granted_at": "2024-01-01"}}
+
+
+def build_database(folder: Path, size: int, generator: Generator, embedder: MixedEmbedder) -> Built:
+    """Write `size` practices through the product's ingest (files of records, passages by the passage writer)."""
+    from sqlmodel import Session, func, select
+
+    from index.service import passage_writer
+    from ingest.pipeline import ingest_paths
     from kb import migrate
     from kb.accounts import issue_token, save_user
-    from kb.config import Settings
     from kb.db import make_engine
     from kb.directory import upsert_state
-    from kb.models import Role, new_public_id
+    from kb.models import Authorisation, Passage, Role, Scope
+    from kb.vocabulary import load_vocabularies
 
     settings = Settings(database_url=f"sqlite:///{folder / 'kb.db'}", data_dir=folder / "data", demo=True)
     engine = make_engine(settings)
@@ -111,48 +171,27 @@ def build_database(folder: Path, size: int, generator: Generator, base: np.ndarr
         curator = save_user(session, username="curator", role=Role.curator, state_code=None, password=None,
                             actor="bench")
         token = issue_token(session, user=curator, label="bench", actor="bench")
-    mix = np.random.default_rng(size)
-    practices, tags, auths, passages = [], [], [], []
-    passage_id = 0
-    for number in range(1, size + 1):
-        p = generator.practice(number)
-        practices.append((number, new_public_id(), f"SYN-{number:07d}", "good_practice", p["title"], p["summary"],
-                          p["body"], "AA", "peer_exchange", p["year"], "", "en", "[]", "published", "", "2024-01-01",
-                          "2024-01-01"))
-        tags += [(number, "domain", "security"), (number, "sector", p["sector"]), (number, "topic", p["topic"])]
-        auths.append((number, number, "public" if p["public"] else "host_only", "named", "bench", "2024-01-01", "",
-                      "2024-01-01", "bench"))
-        texts = passage_texts(title=str(p["title"]), summary=str(p["summary"]), body=str(p["body"]),
-                              tag_labels=[str(p["sector"]), str(p["topic"])], words=words)
-        for position, text in enumerate(texts):
-            passage_id += 1
-            a, b = mix.integers(0, len(base), 2)
-            vector = base[a] + 0.5 * base[b] + 0.05 * mix.standard_normal(base.shape[1]).astype(np.float32)
-            vector /= np.linalg.norm(vector)
-            blob = vector.astype(np.float32).tobytes()
-            passages.append((passage_id, number, position, text, MODEL, len(vector), blob))
-    raw = engine.raw_connection()
-    cursor = raw.cursor()
-    cursor.executemany(
-        "INSERT INTO practice (id, public_id, external_id, kind, title, summary, body, host_state_code, source_type, "
-        "source_year, source_reference, language, \"references\", status, content_hash, created_at, updated_at) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", practices)
-    cursor.executemany("INSERT INTO practice_tag (practice_id, vocabulary, term) VALUES (?,?,?)", tags)
-    cursor.executemany("INSERT INTO authorisation (id, practice_id, scope, attribution, granted_by, granted_at, note, "
-                       "entered_at, entered_via) VALUES (?,?,?,?,?,?,?,?,?)", auths)
-    cursor.executemany("INSERT INTO passage (id, practice_id, position, text, model, dim, vector) "
-                       "VALUES (?,?,?,?,?,?,?)", passages)
-    raw.commit()
-    raw.close()
+    records = synthetic_records(size, generator)
+    paths: list[Path] = []
+    while chunk := [json.dumps(r) for r in itertools.islice(records, RECORDS_PER_FILE)]:
+        paths.append(folder / f"records-{len(paths):03d}.jsonl")
+        paths[-1].write_text("\n".join(chunk), encoding="utf-8")
+    report = ingest_paths(paths, engine=engine, writer=passage_writer(settings, embedder),
+                          vocabularies=load_vocabularies(settings.vocabulary_dir), actor="bench")
+    if not report.ok:
+        raise SystemExit(f"the synthetic records did not ingest: {[str(e) for e in report.errors[:3]]}")
+    with Session(engine) as session:
+        passages = session.exec(select(func.count()).select_from(Passage)).one()
+        public = session.exec(select(func.count()).select_from(Authorisation)
+                              .where(Authorisation.scope == Scope.public)).one()
     engine.dispose()
-    return {"settings": settings, "token": token, "passages": passage_id,
-            "public": sum(1 for a in auths if a[2] == "public")}
+    return Built(settings=settings, token=token, passages=int(passages), public=int(public))
 
 
 # -- measuring ----------------------------------------------------------------------------------------
 
 
-def timed(fn, repeat: list) -> list[float]:  # type: ignore[no-untyped-def]
+def timed(fn: Callable[[str], object], repeat: list[str]) -> list[float]:
     samples = []
     for item in repeat:
         started = time.perf_counter()
@@ -161,7 +200,7 @@ def timed(fn, repeat: list) -> list[float]:  # type: ignore[no-untyped-def]
     return samples
 
 
-def measure_in_process(settings, embedder, queries: list[str]) -> dict:  # type: ignore[no-untyped-def]
+def measure_in_process(settings: Settings, embedder: Embedder, queries: list[str]) -> dict[str, object]:
     """Time the parts of a search inside one process: embedding, vector, lexical, fused, service."""
     from sqlmodel import Session
 
@@ -176,23 +215,19 @@ def measure_in_process(settings, embedder, queries: list[str]) -> dict:  # type:
     service = open_search(settings, engine, embedder)  # no saved index yet: a cold build of the whole catalogue
     cold = time.perf_counter() - started
     curator = Viewer(user_id=1, role=Role.curator)
+    catalogue = service.catalogue
     with Session(engine) as session:
         started = time.perf_counter()
-        service.catalogue._build_vectors(session)  # the vector index alone, from the vectors stored in the database
+        catalogue.rebuild_vectors(session)  # the vector index alone, from the vectors stored in the database
         rebuild = time.perf_counter() - started
     out: dict[str, object] = {"rebuild_from_stored_vectors_s": round(rebuild, 2),
-                              "vector_index": type(service.catalogue.vectors).__name__
-                              + (" float16" if getattr(service.catalogue.vectors, "half", False) else " float32"),
+                              "vector_index": type(catalogue.vectors).__name__
+                              + (" float16" if getattr(catalogue.vectors, "half", False) else " float32"),
                               "cold_catalogue_build_s": round(cold, 2)}
     with Session(engine) as session:
         visible = service.visible_set(session, curator, Filters())
-        embedder.cache = type(embedder.cache)(4096)
-        vectors = {}
-        for q in queries:
-            started = time.perf_counter()
-            vectors[q] = embedder.encode_query(q)
+        vectors = {q: embedder.encode([q])[0] for q in queries}  # embedded once, so the scan is timed alone
         out["query_embedding_ms"] = percentiles(timed(lambda q: embedder.encode([q]), queries))
-        catalogue = service.catalogue
         out["vector_scan_ms"] = percentiles(timed(lambda q: catalogue.vectors.search(vectors[q], service.candidates,
                                                                                     None), queries))
         out["lexical_ms"] = percentiles(timed(lambda q: catalogue.lexical.score_arrays(q), queries))
@@ -203,7 +238,7 @@ def measure_in_process(settings, embedder, queries: list[str]) -> dict:  # type:
     return out
 
 
-def serve(settings, port: int) -> tuple[subprocess.Popen, float]:  # type: ignore[no-untyped-def]
+def serve(settings: Settings, port: int) -> tuple[subprocess.Popen[bytes], float]:
     """Start `kb serve` on 127.0.0.1 and return it with its start-up time (until it answers a search)."""
     import httpx
 
@@ -223,11 +258,11 @@ def serve(settings, port: int) -> tuple[subprocess.Popen, float]:  # type: ignor
         time.sleep(0.1)
 
 
-def measure_http(port: int, token: str, queries: list[str]) -> dict:
+def measure_http(port: int, token: str, queries: list[str]) -> dict[str, object]:
     """Search over HTTP as a curator (sees everything) and as the public (sees 5 %): p50/p95/p99."""
     import httpx
 
-    out = {}
+    out: dict[str, object] = {}
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
         for name, headers in (("unrestricted", {"Authorization": f"Bearer {token}"}), ("restricted_5pct", {})):
             samples = []
@@ -241,14 +276,13 @@ def measure_http(port: int, token: str, queries: list[str]) -> dict:
     return out
 
 
-def measure_ingest(embedder, generator: Generator, count: int) -> dict:  # type: ignore[no-untyped-def]
+def measure_ingest(embedder: Embedder, generator: Generator, count: int) -> dict[str, object]:
     """Ingest `count` generated records through the real pipeline, beside bare encoding of the same passages."""
     from fixtures.load import load_directory
     from index.passages import passage_texts
     from index.service import passage_writer
     from ingest.pipeline import ingest_paths
     from kb import migrate
-    from kb.config import Settings
     from kb.db import make_engine
     from kb.vocabulary import load_vocabularies
 
@@ -293,14 +327,14 @@ def measure_ingest(embedder, generator: Generator, count: int) -> dict:  # type:
             "ingest_share_of_bare": round(bare / full, 3)}
 
 
-def compare_indexes(base: np.ndarray, sizes: list[int], queries: np.ndarray) -> list[dict]:
+def compare_indexes(base: np.ndarray, sizes: list[int], queries: np.ndarray) -> list[dict[str, object]]:
     """Measure exact flat (float32, float16) against HNSW and IVF, for everyone and for a 5 % allow-list.
 
     Build time; search time at k=10 and at k=1000 (what the product asks for); recall against float32 flat.
     """
     import faiss
 
-    rows = []
+    rows: list[dict[str, object]] = []
     mix = np.random.default_rng(1)
     dim = base.shape[1]
     for n in sizes:
@@ -308,12 +342,12 @@ def compare_indexes(base: np.ndarray, sizes: list[int], queries: np.ndarray) -> 
         data = base[a] + 0.5 * base[b] + 0.05 * mix.standard_normal((n, dim)).astype(np.float32)
         data /= np.linalg.norm(data, axis=1, keepdims=True)
         allowed = np.sort(mix.choice(n, max(1, n // 20), replace=False)).astype(np.int64)
-        builders = {
+        builders: dict[str, Callable[[], Any]] = {
             "flat": lambda: faiss.IndexFlatIP(dim),
             "flat_fp16": lambda: faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_fp16,
                                                             faiss.METRIC_INNER_PRODUCT),
             "hnsw32_ef128": lambda: _hnsw(faiss, dim),
-            "ivf_4sqrt_n": lambda n=n, data=data: _ivf(faiss, dim, n, data, mix),
+            "ivf_4sqrt_n": functools.partial(_ivf, faiss, dim, n, data, mix),
         }
         truth: dict[tuple[str, int], np.ndarray] = {}
         for name, build in builders.items():
@@ -366,28 +400,37 @@ def _ivf(faiss, dim: int, n: int, data: np.ndarray, mix: np.random.Generator):  
     return index
 
 
-def target_lines(summary: dict, sizes: list[int]) -> list[str]:
+def target_lines(summary: dict[str, Any], sizes: list[int]) -> list[str]:
     """Return each size's figures against the targets of the speed issue (set for 100,000 practices)."""
     ingest = summary["ingest"]["ingest_share_of_bare"]
     lines = []
     for size in sizes:
         r = summary[str(size)]
         embed, scan = r["query_embedding_ms"]["p50"], r["vector_scan_ms"]["p50"]
-        full, restricted = r["http_unrestricted_ms"], r["http_restricted_5pct_ms"]
-        checks = [
-            ("HTTP search p95 <= 60 ms", f"{full['p95']:.1f} ms", full["p95"] <= 60),
-            ("end-to-end p50 <= 1.5 x (embedding + scan)",
-             f"{full['p50']:.1f} / ({embed:.1f} + {scan:.1f}) = {full['p50'] / (embed + scan):.2f} x",
-             full["p50"] <= 1.5 * (embed + scan)),
-            ("restricted p95 <= 1.2 x unrestricted", f"{restricted['p95'] / full['p95']:.2f} x",
-             restricted["p95"] <= 1.2 * full["p95"]),
-            ("ingest >= 85 % of bare encode", f"{ingest:.1%}", ingest >= 0.85),
+        checks = [("ingest >= 85 % of bare encode", f"{ingest:.1%}", ingest >= 0.85)]
+        for who, name in (("curator", "http_unrestricted_ms"), ("public", "http_restricted_5pct_ms")):
+            http = r[name]
+            checks += [
+                (f"{who} HTTP search p95 <= 60 ms", f"{http['p95']:.1f} ms", http["p95"] <= 60),
+                (f"{who} end-to-end p50 <= 1.5 x (embedding + scan)",
+                 f"{http['p50']:.1f} / ({embed:.1f} + {scan:.1f}) = {http['p50'] / (embed + scan):.2f} x",
+                 http["p50"] <= 1.5 * (embed + scan)),
+            ]
+        checks += [
+            ("restricted p95 <= 1.2 x unrestricted",
+             f"{r['http_restricted_5pct_ms']['p95'] / r['http_unrestricted_ms']['p95']:.2f} x",
+             r["http_restricted_5pct_ms"]["p95"] <= 1.2 * r["http_unrestricted_ms"]["p95"]),
             ("rebuild from stored vectors <= 10 s", f"{r['rebuild_from_stored_vectors_s']} s",
              r["rebuild_from_stored_vectors_s"] <= 10),
             ("resident memory <= 1.5 GB", f"{r['server_rss_mb']:.0f} MB", r["server_rss_mb"] <= 1536),
         ]
         lines += [f"target at {size:,}: {name}: {value} -> {'met' if ok else 'NOT MET'}" for name, value, ok in checks]
     return lines
+
+
+def load_average() -> str:
+    """Return the 1, 5 and 15 minute load averages (runnable processes; the machine's cores are printed too)."""
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -399,9 +442,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=QUERIES, help="Distinct queries (at least 200 for the targets)")
     parser.add_argument("--keep", type=Path, help="Keep the synthetic databases in this folder")
     parser.add_argument("--ingest-only", action="store_true", help="Measure ingest beside bare encoding, only")
+    parser.add_argument("--faiss", action="store_true", help="Also compare FAISS index types (flat, fp16, HNSW, IVF)")
     args = parser.parse_args(argv)
-    for key, value in machine_info().items():
+    machine = machine_info()
+    for key, value in machine.items():
         print(f"{key}: {value}")
+    before = load_average()
+    print(f"load average before: {before}")
     from index.embedder import load_embedder
 
     embedder = load_embedder(MODEL)
@@ -409,29 +456,39 @@ def main(argv: list[str] | None = None) -> int:
     distinct = [generator.sentence() + " " + generator.sentence() for _ in range(args.distinct)]
     queries = [" ".join(generator.random.sample(generator.words, 3)) + " " + generator.sentence()
                for _ in range(args.queries)]
-    summary: dict[str, object] = {"machine": machine_info(), "vectors": "mixed from real embeddings"}
+    summary: dict[str, Any] = {"machine": machine, "vectors": "mixed from real embeddings",
+                               "load_average_before": before}
     summary["ingest"] = measure_ingest(embedder, generator, args.ingest_sample)
     print("ingest:", summary["ingest"])
-    if args.ingest_only:
-        print(json.dumps(summary))
-        return 0
+    if not args.ingest_only:
+        measure_sizes(args, embedder, generator, distinct, queries, summary)
+    summary["load_average_after"] = after = load_average()
+    print(f"load average after: {after}")
+    print(json.dumps(summary))
+    return 0
+
+
+def measure_sizes(args: argparse.Namespace, embedder: Embedder, generator: Generator, distinct: list[str],
+                  queries: list[str], summary: dict[str, Any]) -> None:
+    """Build and measure each size (and compare the FAISS index types with --faiss)."""
     started = time.perf_counter()
     base = embedder.encode(distinct)
     print(f"embedded {len(distinct)} distinct passages with the real model in {time.perf_counter() - started:.1f} s; "
           "synthetic passage vectors are deterministic re-normalised mixes of two of them plus noise")
+    mixed = MixedEmbedder(embedder, base)
     folder = args.keep or Path(tempfile.mkdtemp(prefix="kb-latency-"))
     for size in args.sizes:
         where = folder / f"kb-{size}"
         where.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
-        built = build_database(where, size, Generator(generator.sentences, seed=size), base, 160)
-        result: dict[str, object] = {"practices": size, "passages": built["passages"], "public": built["public"],
-                                     "generate_s": round(time.perf_counter() - started, 1)}
-        result.update(measure_in_process(built["settings"], embedder, queries))
-        process, startup = serve(built["settings"], args.port)
+        built = build_database(where, size, Generator(generator.sentences, seed=size), mixed)
+        result: dict[str, Any] = {"practices": size, "passages": built.passages, "public": built.public,
+                                  "generate_s": round(time.perf_counter() - started, 1)}
+        result.update(measure_in_process(built.settings, embedder, queries))
+        process, startup = serve(built.settings, args.port)
         try:
             result["startup_s"] = round(startup, 2)
-            result.update(measure_http(args.port, built["token"], queries))
+            result.update(measure_http(args.port, built.token, queries))
             result["server_rss_mb"] = rss_mb(process.pid)
         finally:
             process.terminate()
@@ -440,12 +497,11 @@ def main(argv: list[str] | None = None) -> int:
         summary[str(size)] = result
     for line in target_lines(summary, args.sizes):
         print(line)
-    vectors_at = [s * 3 // 2 for s in args.sizes]
-    summary["index_choice"] = compare_indexes(base, vectors_at, embedder.encode(queries[:100]))
-    for row in summary["index_choice"]:  # type: ignore[attr-defined]
-        print("index:", row)
-    print(json.dumps(summary))
-    return 0
+    if args.faiss:
+        summary["index_choice"] = compare_indexes(base, [s * 3 // 2 for s in args.sizes],
+                                                  embedder.encode(queries[:100]))
+        for row in summary["index_choice"]:
+            print("index:", row)
 
 
 if __name__ == "__main__":

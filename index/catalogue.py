@@ -27,6 +27,7 @@ from index.facets import FacetTable
 from index.lexical import LexicalIndex
 from index.persistence import Manifest, load_index, save_index
 from index.vectors import VectorIndex, new_vector_index
+from index.words import WordIndex
 from kb.anonymity import without_redactions
 from kb.changes import current_change_seq
 from kb.identifying import IdentifyingTerms, TermsSource
@@ -95,6 +96,7 @@ class Catalogue:
         self.seq = 0
         self.vectors: VectorIndex = new_vector_index(embedder.dim)
         self.lexical = LexicalIndex()
+        self.words = WordIndex()  # the same documents' words as written, for "did you mean"
         self.facts: dict[int, PracticeFacts] = {}
         self.raw_passages: dict[int, np.ndarray] = {}
         self.redacted_passages: dict[int, np.ndarray] = {}
@@ -135,6 +137,12 @@ class Catalogue:
             self._derived.clear()
             self._dirty = False
 
+    def rebuild_vectors(self, session: Session) -> None:
+        """Rebuild the vector index from the vectors stored in the database (what losing the saved file costs)."""
+        with self._lock:
+            self._build_vectors(session)
+            self._changed()
+
     def _manifest(self) -> Manifest:
         return Manifest(model=self.embedder.name, dim=self.embedder.dim, seq=self.seq,
                         passages=len(self.passage_owner), practices=len(self.facts))
@@ -145,10 +153,12 @@ class Catalogue:
         self.redacted_passages.clear()
         self.passage_owner.clear()
         self.lexical = LexicalIndex()
+        self.words = WordIndex()  # the same documents' words as written, for "did you mean"
         self.anonymous = anonymous_in_force(session)
         tags = _all_tags(session)
         rows = (_PracticeRow(*row) for row in session.execute(sa_select(*_PRACTICE_COLUMNS)))
-        self.lexical.add_many(doc for row in rows for doc in self._remember(row, tags.get(row.id, {})))
+        documents = (doc for row in rows for doc in self._remember(row, tags.get(row.id, {})))
+        self.lexical.add_many(self.words.passing(documents))
         statement = (
             select(col(Passage.id), Passage.practice_id, Passage.variant, Passage.terms_digest)
             .where(Passage.model == self.embedder.name)
@@ -261,7 +271,7 @@ class Catalogue:
         tags: dict[str, list[str]] = {name: [] for name in TAG_VOCABULARIES}
         for row in session.exec(select(PracticeTag).where(PracticeTag.practice_id == pid)):
             tags.setdefault(row.vocabulary, []).append(row.term)
-        self.lexical.add_many(self._remember(practice, tags))
+        self.lexical.add_many(self.words.passing(self._remember(practice, tags)))
         rows = session.exec(
             select(col(Passage.id), Passage.variant, Passage.terms_digest, Passage.vector).where(
                 Passage.practice_id == pid, Passage.model == self.embedder.name
@@ -298,6 +308,8 @@ class Catalogue:
         self.anonymous.discard(practice_id)
         self.lexical.remove(practice_id)
         self.lexical.remove(redacted_doc(practice_id))
+        self.words.remove(practice_id)
+        self.words.remove(redacted_doc(practice_id))
 
     # -- what a search reads ---------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from index.embedder import Embedder
 from index.fusion import fuse_standardised, standardise
 from index.lexical import LexicalView
 from index.lru import LRU
+from index.spelling import LazySpeller, Speller, vocabulary_words
 from index.store import PassageWriter
 from kb.anonymity import without_redactions
 from kb.queries import Filters, visible_rows
@@ -81,6 +82,8 @@ class Audience:
     ids: np.ndarray  # sorted practice ids
     shown: np.ndarray  # aligned with ids: may the viewer see the host?
     lexical: LexicalView
+    speller: LazySpeller  # "did you mean" from the words of exactly these practices, as this audience reads them
+    seq: int = 0  # the change sequence it was made at
 
 
 @dataclass(frozen=True)
@@ -164,7 +167,7 @@ class SearchService:
         self._audiences.drop_where(lambda key: key[0] != seq)
         self._visible.drop_where(lambda key: key[0] != seq)
         audience = self._audiences.get_or_build((seq, viewer.cache_key),
-                                                lambda: self._audience(session, viewer))
+                                                lambda: self._audience(session, viewer, seq))
         if filters.is_empty():
             return self._visible.get_or_build((seq, viewer.cache_key, filters),
                                               lambda: self._everything_or(audience, audience.ids, audience.shown))
@@ -176,16 +179,27 @@ class SearchService:
 
         return self._visible.get_or_build((seq, viewer.cache_key, filters), build)
 
-    def _audience(self, session: Session, viewer: Viewer) -> Audience:
+    def _audience(self, session: Session, viewer: Viewer, seq: int) -> Audience:
         rows = sorted(visible_rows(session, viewer, Filters(), self.vocabularies))
         ids = np.asarray([pid for pid, _ in rows], dtype=np.int64)
         shown = np.asarray([flag for _, flag in rows], dtype=bool)
         docs = self.catalogue.lexical_docs(ids[shown], ids[~shown])
-        return Audience(ids=ids, shown=shown, lexical=self.catalogue.lexical.view(docs))
+        speller = LazySpeller(lambda: Speller(self.catalogue.words.counts(docs.tolist()),
+                                              vocabulary_words(self.vocabularies)))
+        return Audience(ids=ids, shown=shown, lexical=self.catalogue.lexical.view(docs), speller=speller, seq=seq)
 
     def _everything_or(self, audience: Audience, ids: np.ndarray, shown: np.ndarray) -> VisibleSet:
         everything = bool(shown.all()) and self.catalogue.is_everything(ids)
         return VisibleSet(ids=ids, shown=shown, audience=audience, everything=everything)
+
+    def suggest(self, session: Session, viewer: Viewer, query: str) -> str | None:
+        """Return the description corrected towards the words of the practices the viewer may see, if any change."""
+        for _ in range(3):  # an audience made just before a change is rebuilt rather than trusted
+            audience = self.visible_set(session, viewer, Filters()).audience
+            speller = audience.speller.get()
+            if self.catalogue.seq == audience.seq:
+                return speller.suggest(query)
+        return None
 
     # -- searching ------------------------------------------------------------------------------
 

@@ -36,6 +36,12 @@ from kb.vocabulary import TAG_VOCABULARIES
 Tags = Mapping[str, Sequence[str]]
 
 
+class Snippet(Protocol):
+    """Choose the passage a result shows from the texts the viewer may read (index.snippets provides one)."""
+
+    def __call__(self, *, summary: str, body: str, passage: str) -> str: ...
+
+
 class RankedHit(Protocol):
     """A search hit as the projection needs it (index.search.Hit is one)."""
 
@@ -76,16 +82,18 @@ class Projection:
         return (lambda text: text) if host_shown else self.terms.redacted
 
     def summary(self, practice: Practice, tags: Tags, *, host_shown: bool, score: float = 0.0,
-                passage: str = "") -> PracticeSummaryPublic:
-        """Return a practice as a result row."""
+                passage: str = "", snippet: Snippet | None = None) -> PracticeSummaryPublic:
+        """Return a practice as a result row; its passage chosen by `snippet` from what the viewer may read."""
         clean = self.clean(host_shown)
+        shown = (snippet(summary=clean(practice.summary), body=clean(practice.body), passage=clean(passage))
+                 if snippet is not None else clean(passage))
         entitled = sees_as_host(self.viewer, practice.host_state_code)
         return PracticeSummaryPublic(
             id=practice.public_id, reference=practice.external_id if entitled else None,
             title=clean(practice.title), summary=clean(practice.summary), kind=practice.kind,
             **_tags(tags), host_state=practice.host_state_code if host_shown else None,
             source_type=practice.source_type, source_year=practice.source_year,
-            updated=practice.updated_at.date(), score=round(score, 6), passage=clean(passage),
+            updated=practice.updated_at.date(), score=round(score, 6), passage=shown,
         )
 
     def practice(self, practice: Practice, tags: Tags, *, host_shown: bool,
@@ -107,13 +115,14 @@ class Projection:
         )
 
     def search_response(self, session: Session, ranked: RankedPage, tags_of: Callable[[list[int]], Mapping[int, Tags]],
-                        *, limit: int, offset: int, suggestions: Sequence[str] = ()) -> SearchResponse:
+                        *, limit: int, offset: int, suggestions: Sequence[str] = (),
+                        snippet: Snippet | None = None) -> SearchResponse:
         """Return a page of ranked hits with total and facets, as this viewer may see them."""
         ids = [hit.practice_id for hit in ranked.hits]
         rows = practices_by_id(session, ids)
         tags = tags_of(ids)
         results = [self.summary(rows[hit.practice_id], tags[hit.practice_id], host_shown=hit.host_shown,
-                                score=hit.score, passage=hit.passage)
+                                score=hit.score, passage=hit.passage, snippet=snippet)
                    for hit in ranked.hits if hit.practice_id in rows]  # a practice deleted since it was ranked
         return SearchResponse(total=ranked.total, results=results, facets=ranked.facets, limit=limit,
                               offset=offset, suggestions=list(suggestions))

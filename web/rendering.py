@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,6 +15,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 from sqlmodel import Session, col, select
 
+from index.snippets import SNIPPETS, cut_at_word
 from kb.authorisations import SCOPE_LABELS
 from kb.models import Network, State, Status, User
 from kb.passwords import MIN_PASSWORD_LENGTH
@@ -29,11 +29,6 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 templates = Jinja2Templates(directory=TEMPLATES)
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
-_STOPWORDS = frozenset({
-    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "how", "in", "is", "it",
-    "its", "of", "on", "or", "our", "that", "the", "their", "them", "they", "this", "to", "was", "we",
-    "were", "what", "when", "where", "which", "who", "why", "will", "with", "keep", "keeps"
-})
 KIND_LABELS = {"good_practice": "Good practice", "country_practice": "Country practice"}
 
 
@@ -44,37 +39,18 @@ def render_markdown(text: str) -> Markup:
     return Markup(html)
 
 
-def query_terms(query: str) -> list[str]:
-    """Return the words of a query worth highlighting."""
-    words = re.findall(r"\w{3,}", query.casefold())
-    return sorted({w for w in words if w not in _STOPWORDS}, key=len, reverse=True)
-
-
-def passage_text(passage: str, title: str) -> str:
-    """Strip the title-and-tags context that passages carry for embedding."""
-    head = title.strip().rstrip(".")
-    if not passage.startswith(head):
-        return passage
-    rest = passage[len(head):]
-    if rest.startswith(" ("):  # tag labels may hold parentheses themselves: the context ends at ")."
-        close = rest.find(").")
-        rest = rest[close + 1:] if close >= 0 else rest
-    return rest.lstrip(". ").strip()
-
-
 def highlight(text: str, query: str, *, limit: int = 320) -> Markup:
-    """Escape a passage, trim it around the first match and mark the query's words in it."""
-    terms = query_terms(query)
-    pattern = re.compile(r"\b(" + "|".join(re.escape(t) for t in terms) + r")\w*", re.IGNORECASE) if terms else None
+    """Escape a passage and mark the description's content words in it (cut at a word boundary if long)."""
     if len(text) > limit:
-        first = pattern.search(text) if pattern else None
-        start = max(0, (first.start() if first else 0) - limit // 3)
-        end = min(len(text), start + limit)
-        text = ("…" if start else "") + text[start:end].strip() + ("…" if end < len(text) else "")
-    escaped = str(escape(text))
-    if pattern is None:
-        return Markup(escaped)
-    return Markup(pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", escaped))
+        text = cut_at_word(text, limit, SNIPPETS.matcher(query))
+    marks = SNIPPETS.marks(text, query)
+    pieces: list[str] = []
+    done = 0
+    for start, end in marks:
+        pieces += [str(escape(text[done:start])), f"<mark>{escape(text[start:end])}</mark>"]
+        done = end
+    pieces.append(str(escape(text[done:])))
+    return Markup("".join(pieces))
 
 
 def is_fragment(request: Request) -> bool:
@@ -139,7 +115,6 @@ PageDep = Annotated[Page, Depends(get_page)]
 templates.env.filters["markdown"] = render_markdown
 templates.env.filters["highlight"] = highlight
 templates.env.globals["url_with"] = url_with
-templates.env.globals["passage_text"] = passage_text
 templates.env.globals["statuses"] = [status.value for status in Status]
 templates.env.globals["tag_vocabularies"] = TAG_VOCABULARIES
 templates.env.globals["id_pattern"] = EXTERNAL_ID_PATTERN.strip("^$").replace("-]", "\\-]")  # browsers' v-flag

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from sqlmodel import Session
 
 from index.search import SearchService
+from index.snippets import SNIPPETS
+from index.spelling import SUGGEST_BELOW
 from kb.projection import Projection
 from kb.queries import Filters
 from kb.schemas import SearchResponse
@@ -13,7 +17,10 @@ from kb.viewer import Viewer
 
 def search_response(session: Session, search: SearchService, viewer: Viewer, query: str, filters: Filters, *,
                     limit: int, offset: int) -> SearchResponse:
-    """Search and return the page of results with total and facets, as the viewer may see them."""
+    """Search and return the page of results with total, facets and snippets, as the viewer may see them."""
     result = search.search(session, viewer, query, filters, limit=limit, offset=offset)
     projection = Projection(viewer, search.catalogue.terms)
-    return projection.search_response(session, result, search.catalogue.tags_of, limit=limit, offset=offset)
+    snippet = partial(SNIPPETS.choose, query=query) if query.strip() else None
+    suggestion = search.suggest(session, viewer, query) if query.strip() and result.total < SUGGEST_BELOW else None
+    return projection.search_response(session, result, search.catalogue.tags_of, limit=limit, offset=offset,
+                                      snippet=snippet, suggestions=[suggestion] if suggestion else [])

@@ -39,6 +39,20 @@ def test_an_anonymised_host_is_named_nowhere_in_a_search_result() -> None:
     assert summary.passage == "[state] ([state]) had gaps."
 
 
+def test_a_snippet_is_chosen_only_from_the_redacted_texts() -> None:
+    given: dict[str, str] = {}
+
+    def snippet(*, summary: str, body: str, passage: str) -> str:
+        given.update(summary=summary, body=body, passage=passage)
+        return body
+
+    result = OUTSIDER.summary(PRACTICE, TAGS, host_shown=False, passage="Cassamar (XC) had gaps.", snippet=snippet)
+    assert given == {"summary": "The [state] regulator audited every licensee, as [state] had.",
+                     "body": "## Context\n\n[state] ([state]) had gaps.", "passage": "[state] ([state]) had gaps."}
+    assert result.passage == given["body"]
+    assert HOST.summary(PRACTICE, TAGS, host_shown=True, snippet=snippet).passage == PRACTICE.body
+
+
 def test_a_named_host_is_left_as_written_and_the_reference_goes_to_the_host_only() -> None:
     public = OUTSIDER.practice(PRACTICE, TAGS, host_shown=True)
     assert public.host_state == "XC" and public.reference is None

@@ -1,12 +1,13 @@
-"""Passages are shown without the title-and-tags context they carry for embedding."""
+"""Passages are escaped and only the description's content words are marked in them."""
 
-from web.rendering import passage_text
-
-
-def test_context_with_parenthesised_tag_labels_is_stripped() -> None:
-    passage = "Door alarms (Radioactive sources (medical and industrial), Physical protection). A hospital fitted."
-    assert passage_text(passage, "Door alarms") == "A hospital fitted."
+from web.rendering import highlight
 
 
-def test_a_passage_without_context_is_left_alone() -> None:
-    assert passage_text("Something else entirely.", "Door alarms") == "Something else entirely."
+def test_content_words_and_their_stems_are_marked_and_the_text_escaped() -> None:
+    html = str(highlight("Guards <b>noted</b> the reported doors.", "guards do not report"))
+    assert html == "<mark>Guards</mark> &lt;b&gt;noted&lt;/b&gt; the <mark>reported</mark> doors."
+
+
+def test_a_long_text_is_cut_at_a_word_boundary() -> None:
+    html = str(highlight("alpha " * 100 + "door", "door", limit=60))
+    assert html.endswith("<mark>door</mark>") and html.startswith("…alpha ")

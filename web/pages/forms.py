@@ -48,9 +48,9 @@ class SearchForm:
         return not self.filters().is_empty()
 
     def params(self, *, page: int | None = None, without: tuple[str, str] | None = None,
-               keep_filters: bool = True) -> list[tuple[str, Any]]:
+               keep_filters: bool = True, q: str | None = None) -> list[tuple[str, Any]]:
         """Return the query parameters that reproduce this search (optionally changed)."""
-        params: list[tuple[str, Any]] = [("q", self.q)]
+        params: list[tuple[str, Any]] = [("q", self.q if q is None else q)]
         if keep_filters:
             for name in LIST_FIELDS:
                 if name in self.fixed:
