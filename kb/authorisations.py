@@ -238,6 +238,21 @@ def _not_a_draft(practice: Practice) -> None:
         )
 
 
+def authorisation_problems(scope: Scope | None, network_codes: Sequence[str],
+                           attribution: Attribution | None) -> list[Problem]:
+    """Return what the host still has to choose before a grant can be recorded (nothing is chosen for them)."""
+    problems = []
+    if scope is None:
+        problems.append(Problem("scope", "choose who may see it: host only, chosen networks or public"))
+    else:
+        networks_problem = scope_problem(scope, network_codes)
+        if networks_problem:
+            problems.append(Problem("networks", networks_problem, list(network_codes)))
+    if attribution is None:
+        problems.append(Problem("attribution", "choose whether to name your state or share anonymously"))
+    return problems
+
+
 def authorise(
     session: Session,
     *,
@@ -251,11 +266,7 @@ def authorise(
 ) -> Authorisation:
     """Authorise sharing a practice as the host, and publish it if it was waiting for the host."""
     _not_a_draft(practice)
-    problems = []
-    if scope is None:
-        problems.append(Problem("scope", "choose who may see it: host only, chosen networks or public"))
-    if attribution is None:
-        problems.append(Problem("attribution", "choose whether to name your state or share anonymously"))
+    problems = authorisation_problems(scope, network_codes, attribution)
     if problems:
         raise AuthorisationError(problems)
     assert scope is not None and attribution is not None

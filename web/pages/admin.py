@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import select
 
 from kb.accounts import USERNAME_PATTERN, end_sessions, save_user, set_active, user_by_name
-from kb.audit import AuditQuery, actors, find_events
+from kb.audit import AuditQuery, actors, field_changes, find_events
 from kb.directory import network_by_code, network_states, set_network_states, set_user_networks, user_network_codes
 from kb.errors import InvalidInput, NotFound
 from kb.models import Network, Role, State, User
@@ -114,18 +114,35 @@ def set_user_active(username: str, page: AdminPage, active: Annotated[bool, Form
     return RedirectResponse(f"/secretariat/users#u-{username}", status_code=303)
 
 
+def _day(name: str, value: str, errors: dict[str, str]) -> date | None:
+    """Read a day from the filter form: empty means any day; a wrong one is said beside its field."""
+    if not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        errors[name] = f"'{value}' is not a day: write it as YYYY-MM-DD, e.g. 2026-12-01, or leave it empty"
+        return None
+
+
 @router.get("/audit", response_class=HTMLResponse, include_in_schema=False)
 def audit_page(
     page: SecretariatPage,
     actor: Annotated[str, Query(max_length=64)] = "",
     object_id: Annotated[str, Query(alias="object", max_length=80)] = "",
-    since: Annotated[date | None, Query()] = None,
-    until: Annotated[date | None, Query()] = None,
+    since: Annotated[str, Query(max_length=32)] = "",
+    until: Annotated[str, Query(max_length=32)] = "",
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
-    """Show the audit log, newest first, filtered by person, object and date."""
-    query = AuditQuery(actor=actor, object_id=object_id, since=since, until=until)
-    events = find_events(page.session, query, limit=AUDIT_PAGE + 1, offset=offset)
-    return page.render("audit.html", {"events": events[:AUDIT_PAGE], "more": len(events) > AUDIT_PAGE,
-                                      "query": query, "actors": actors(page.session), "offset": offset,
-                                      "page_size": AUDIT_PAGE}, partial="_audit_rows.html")
+    """Show the audit log, newest first, filtered by person, object and date, each change field by field."""
+    errors: dict[str, str] = {}
+    first, last = _day("since", since, errors), _day("until", until, errors)
+    if first and last and first > last:
+        errors["until"] = f"'To' ({last}) is before 'From' ({first}): swap them or widen the range"
+    query = AuditQuery(actor=actor, object_id=object_id.strip(), since=first, until=last)
+    events = [] if errors else find_events(page.session, query, limit=AUDIT_PAGE + 1, offset=offset)
+    rows = [(e, field_changes(e.before, e.after)) for e in events[:AUDIT_PAGE]]
+    return page.render("audit.html", {"rows": rows, "more": len(events) > AUDIT_PAGE, "query": query,
+                                      "typed": {"since": since, "until": until}, "errors": errors,
+                                      "actors": actors(page.session), "offset": offset, "page_size": AUDIT_PAGE},
+                       partial="_audit_rows.html", status_code=422 if errors else 200)

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, select
 
-from kb.authorisations import Decision, decisions_of
+from kb.authorisations import Decision, authorisation_problems, decisions_of
 from kb.errors import Conflict, InvalidInput
 from kb.models import Attribution, Network, Practice, Scope
 from kb.practices import tags_of
@@ -91,6 +91,10 @@ def decide_on_practice(
     practice = hosted_practice(page.session, page.viewer, practice_id)
     wanted = {"action": action.value, "scope": scope.value if scope else "", "networks": networks,
               "attribution": attribution.value if attribution else "", "based_on": based_on}
+    if action == Action.authorise:
+        chosen = networks if scope == Scope.networks else []
+        if problems := authorisation_problems(scope, chosen, attribution):
+            return _answer(page, search, practice, status_code=422, errors={p.field: p.message for p in problems})
     needs_confirming = action == Action.withdraw or (action == Action.authorise and attribution == Attribution.anonymous
                                                      and scope not in (None, Scope.host_only))
     if needs_confirming and not confirmed:
