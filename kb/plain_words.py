@@ -46,7 +46,8 @@ def plain_message(error: ErrorDetails) -> str:
         return "must be text"
     if kind == "string_too_short":
         least = ctx.get("min_length", 1)
-        return "must not be empty; write it" if least == 1 else f"needs at least {_count(least, 'character', 'characters')}"
+        return "must not be empty; write it" if least == 1 else \
+            f"needs at least {_count(least, 'character', 'characters')}"
     if kind == "string_too_long":
         return f"is too long: at most {_count(ctx.get('max_length'), 'character', 'characters')}; shorten it"
     if kind == "string_pattern_mismatch":

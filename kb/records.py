@@ -166,7 +166,8 @@ def raw_name_problems(data: dict[str, Any], known: KnownNames, *, invalid: set[s
     for name in TAG_VOCABULARIES:
         if not reported(name):
             vocabulary = known.vocabularies[name]
-            problems += [vocabulary.unknown_term(name, v) for v in _strings(data.get(name)) if vocabulary.resolve(v) is None]
+            problems += [vocabulary.unknown_term(name, v) for v in _strings(data.get(name))
+                         if vocabulary.resolve(v) is None]
     source = data.get("source")
     source_type = source.get("type") if isinstance(source, dict) else None
     if isinstance(source_type, str) and source_type.strip() and not reported("source.type"):

@@ -7,11 +7,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlmodel import select
+from sqlmodel import col, select
 
 from kb.accounts import USERNAME_PATTERN, end_sessions, save_user, set_active, user_by_name
 from kb.audit import AuditQuery, actors, field_changes, find_events
-from kb.directory import network_by_code, network_states, set_network_states, set_user_networks, user_network_codes
+from kb.directory import (
+    admit_person,
+    create_network,
+    direct_members,
+    network_by_code,
+    network_states,
+    set_network_states,
+    set_user_networks,
+    user_network_codes,
+)
 from kb.errors import InvalidInput, NotFound
 from kb.models import Network, Role, State, User
 from kb.passwords import MAX_PASSWORD_LENGTH
@@ -23,11 +32,47 @@ router = APIRouter(prefix="/secretariat", tags=["pages"])
 AUDIT_PAGE = 50
 
 
-def _networks_page(page: Page, error: str | None = None, status_code: int = 200) -> HTMLResponse:
+def _networks_page(page: Page, error: str | None = None, status_code: int = 200,
+                   new_errors: dict[str, str] | None = None, typed: dict[str, str] | None = None) -> HTMLResponse:
     networks = list(page.session.exec(select(Network).order_by(Network.code)))
-    rows = [(n, network_states(page.session, n)) for n in networks]
+    rows = [(n, network_states(page.session, n), direct_members(page.session, n)) for n in networks]
     states = list(page.session.exec(select(State).order_by(State.name)))
-    return page.render("networks.html", {"rows": rows, "states": states, "error": error}, status_code=status_code)
+    people = list(page.session.exec(select(User).where(col(User.is_active)).order_by(User.username)))
+    return page.render("networks.html", {"rows": rows, "states": states, "people": people, "error": error,
+                                         "new_errors": new_errors or {}, "typed": typed or {}},
+                       status_code=status_code)
+
+
+@router.post("/networks", include_in_schema=False, dependencies=[Depends(require_csrf)])
+def add_network(page: SecretariatPage, code: Annotated[str, Form(max_length=32)] = "",
+                name: Annotated[str, Form(max_length=200)] = "",
+                description: Annotated[str, Form(max_length=2000)] = "") -> Response:
+    """Create a network; its participants are chosen next."""
+    try:
+        network = create_network(page.session, code=code, name=name, description=description,
+                                 actor=page.viewer.username or "")
+    except InvalidInput as exc:
+        page.session.rollback()
+        errors = {p.field: p.message for p in exc.problems}
+        return _networks_page(page, status_code=422, new_errors=errors,
+                              typed={"code": code, "name": name, "description": description})
+    page.session.commit()
+    return RedirectResponse(f"/secretariat/networks#n-{network.code}", status_code=303)
+
+
+@router.post("/networks/{code}/people", include_in_schema=False, dependencies=[Depends(require_csrf)])
+def admit_to_network(code: str, page: SecretariatPage, username: Annotated[str, Form(max_length=64)],
+                     admitted: Annotated[bool, Form()] = True) -> Response:
+    """Admit a person to a network directly (or end it), whatever their state's participation."""
+    network = network_by_code(page.session, code)
+    if network is None:
+        raise NotFound("network not found")
+    user = user_by_name(page.session, username)
+    if user is None:
+        return _networks_page(page, f"There is no user '{username}': choose a person from the list.", 422)
+    admit_person(page.session, network=network, user=user, admitted=admitted, actor=page.viewer.username or "")
+    page.session.commit()
+    return RedirectResponse(f"/secretariat/networks#n-{code}", status_code=303)
 
 
 @router.get("/networks", response_class=HTMLResponse, include_in_schema=False)

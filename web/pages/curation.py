@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
@@ -18,26 +19,45 @@ from kb.practices import tags_of
 from kb.projection import Projection
 from kb.queries import NOT_FOUND, tags_by_practice
 from kb.records import PracticeRecord
+from kb.schemas import PracticeSummaryPublic
 from kb.vocabulary import TAG_VOCABULARIES
 from web.csrf import require_csrf
 from web.deps import SearchDep, SettingsDep
 from web.editing import save_and_index
 from web.guards import SecretariatPage
+from web.pages.listing import state_names
 from web.rendering import Page, render_markdown
 from web.uploads import ACCEPTED, ingest_upload
 
 router = APIRouter(prefix="/secretariat", tags=["pages"])
 
 
+QUEUE_SORTS = {"newest": "Newest first", "oldest": "Oldest first", "title": "Title", "state": "Host state"}
+
+
 @router.get("", response_class=HTMLResponse, include_in_schema=False)
-def secretariat_page(page: SecretariatPage, search: SearchDep) -> Response:
-    """Show the drafts and the entries waiting for their host's authorisation."""
+def secretariat_page(page: SecretariatPage, search: SearchDep, sort: Annotated[str, Query(max_length=16)] = "newest",
+                     state: Annotated[str, Query(max_length=2)] = "",
+                     q: Annotated[str, Query(max_length=200)] = "") -> Response:
+    """Show the drafts and the entries waiting for their host's authorisation, filtered and sorted as asked."""
     found = queues(page.session, viewer=page.viewer)
+    names = state_names(page)
     projection = Projection(page.viewer, search.catalogue.terms)
     tags = tags_by_practice(page.session, [p.id or 0 for p in [*found.drafts, *found.pending]])
-    lists = {name: [projection.summary(p, tags[p.id or 0], host_shown=True) for p in items]
-             for name, items in (("drafts", found.drafts), ("pending", found.pending))}
-    return page.render("secretariat.html", {"queues": lists})
+    sort = sort if sort in QUEUE_SORTS else "newest"
+    order: dict[str, Callable[[Practice], Any]] = {
+        "newest": lambda p: -p.created_at.timestamp(), "oldest": lambda p: p.created_at.timestamp(),
+        "title": lambda p: p.title.casefold(), "state": lambda p: names.get(p.host_state_code, "")}
+
+    def shown(items: list[Practice]) -> list[tuple[PracticeSummaryPublic, Practice]]:
+        kept = [p for p in items if (not state or p.host_state_code == state.upper())
+                and (not q.strip() or q.strip().casefold() in f"{p.title} {p.external_id}".casefold())]
+        return [(projection.summary(p, tags[p.id or 0], host_shown=True), p)
+                for p in sorted(kept, key=lambda p: (order[sort](p), p.public_id))]
+
+    lists = {"drafts": shown(found.drafts), "pending": shown(found.pending)}
+    return page.render("secretariat.html", {"queues": lists, "states": names, "sort": sort, "sorts": QUEUE_SORTS,
+                                            "state": state.upper(), "q": q.strip()})
 
 
 # -- create and edit ---------------------------------------------------------------------------
