@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import col, select
 
-from kb.accounts import USERNAME_PATTERN, end_sessions, save_user, set_active, user_by_name
+from kb.accounts import USERNAME_PATTERN, end_sessions, reset_password, save_user, set_active, user_by_name
 from kb.audit import AuditQuery, actors, field_changes, find_events
 from kb.directory import (
     admit_person,
@@ -96,19 +96,21 @@ def save_participants(code: str, page: SecretariatPage, states: Annotated[list[s
     return RedirectResponse(f"/secretariat/networks#n-{code}", status_code=303)
 
 
-def _users_page(page: Page, error: str | None = None, status_code: int = 200) -> HTMLResponse:
+def _users_page(page: Page, error: str | None = None, status_code: int = 200, notice: str | None = None
+                ) -> HTMLResponse:
     users = list(page.session.exec(select(User).order_by(User.username)))
     rows = [(u, user_network_codes(page.session, u)) for u in users]
     states = list(page.session.exec(select(State).order_by(State.name)))
     networks = list(page.session.exec(select(Network).order_by(Network.code)))
     return page.render("users.html", {"rows": rows, "states": states, "networks": networks, "roles": list(Role),
-                                      "error": error}, status_code=status_code)
+                                      "error": error, "notice": notice}, status_code=status_code)
 
 
 @router.get("/users", response_class=HTMLResponse, include_in_schema=False)
-def users_page(page: SecretariatPage) -> Response:
+def users_page(page: SecretariatPage, reset: Annotated[str, Query(max_length=64)] = "") -> Response:
     """Show every user with their role, state and direct network memberships."""
-    return _users_page(page)
+    notice = f"{reset} has a temporary password and must choose a new one at the next sign-in." if reset else None
+    return _users_page(page, notice=notice)
 
 
 @router.post("/users", include_in_schema=False, dependencies=[Depends(require_csrf)])
@@ -149,6 +151,20 @@ def end_user_sessions(username: str, page: AdminPage) -> Response:
                  actor=page.viewer.username or "")
     page.session.commit()
     return RedirectResponse(f"/secretariat/users#u-{username}", status_code=303)
+
+
+@router.post("/users/{username}/password", include_in_schema=False, dependencies=[Depends(require_csrf)])
+def reset_user_password(username: str, page: AdminPage,
+                        temporary: Annotated[str, Form(max_length=MAX_PASSWORD_LENGTH)] = "") -> Response:
+    """Give a user a temporary password, to be replaced at their next sign-in (administrators only)."""
+    user = _user(page, username)
+    try:
+        reset_password(page.session, user=user, temporary=temporary, actor=page.viewer.username or "")
+    except InvalidInput as exc:
+        page.session.rollback()
+        return _users_page(page, f"Password of {username} not reset: {exc.problems[0].message}", 422)
+    page.session.commit()
+    return RedirectResponse(f"/secretariat/users?reset={username}#u-{username}", status_code=303)
 
 
 @router.post("/users/{username}/active", include_in_schema=False, dependencies=[Depends(require_csrf)])
