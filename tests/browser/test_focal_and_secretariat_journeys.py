@@ -210,3 +210,116 @@ def test_new_practice_form_chooses_nothing_for_the_curator_and_says_errors_besid
     assert "List should have" not in page.content()
     expect(page.get_by_label("Title")).to_have_value("Key cabinets that log every key taken")  # nothing typed is lost
     expect(page.get_by_label("References")).to_have_value("")
+
+
+def sign_in_with(page: Page, username: str, password: str) -> None:
+    page.goto("/signin")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_reset_forces_a_new_password_and_a_person_manages_their_own_tokens(open_page: Callable[[], Page]) -> None:
+    admin = open_page()
+    sign_in(admin, "admin")
+    admin.goto("/secretariat/users")
+    admin.get_by_label("Temporary password for reader.xp").fill("temporary-pass-123")
+    admin.locator("#u-reader\\.xp").get_by_role("button", name="Reset password").click()
+    expect(admin.get_by_test_id("notice")).to_contain_text("reader.xp has a temporary password")
+
+    person = open_page()
+    sign_in_with(person, "reader.xp", "temporary-pass-123")
+    expect(person.get_by_test_id("must-change")).to_be_visible()
+    person.goto("/")
+    assert person.url.endswith("/account"), "nothing else until a new password is chosen"
+    person.get_by_label("Current password").fill("temporary-pass-123")
+    person.get_by_label("New password", exact=False).first.fill("short")
+    person.get_by_label("New password again").fill("short")
+    person.get_by_role("button", name="Change password").click()
+    expect(person.get_by_test_id("error-new")).to_contain_text("12")
+    person.get_by_label("Current password").fill("temporary-pass-123")
+    person.locator("#pw-new").fill("my-own-passphrase-2026")
+    person.get_by_label("New password again").fill("my-own-passphrase-2026")
+    person.get_by_role("button", name="Change password").click()
+    expect(person.get_by_test_id("notice")).to_contain_text("Your password is changed")
+    person.goto("/")
+    assert not person.url.endswith("/account")
+
+    person.goto("/account")
+    person.get_by_label("Token name").fill("regulator dashboard")
+    person.get_by_role("button", name="Create token").click()
+    token = person.get_by_test_id("new-token").locator("input").input_value()
+    assert token.startswith("kb_")
+    row = person.get_by_test_id("token").filter(has_text="regulator dashboard")
+    expect(row).to_contain_text("Active")
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert person.request.get("/api/v1/search?q=door", headers=bearer).status == 200
+    person.reload()
+    expect(person.get_by_test_id("new-token")).to_have_count(0)  # shown once
+    person.get_by_test_id("token").filter(has_text="regulator dashboard").get_by_role("button", name="Revoke").click()
+    expect(person.get_by_test_id("token").filter(has_text="regulator dashboard")).to_contain_text("Revoked")
+    refused = person.request.get("/api/v1/search?q=door", headers=bearer)
+    assert refused.status == 401 and "WWW-Authenticate" in {k.title(): v for k, v in refused.headers.items()}
+
+    again = open_page()
+    sign_in_with(again, "reader.xp", "my-own-passphrase-2026")
+    expect(again.get_by_test_id("who")).to_be_visible()
+
+
+def test_secretariat_queues_name_states_sort_and_filter_and_networks_admit_people(
+    open_page: Callable[[], Page], live_engine: Engine
+) -> None:
+    page = open_page()
+    sign_in(page, "curator")
+    page.goto("/secretariat")
+    pending = page.get_by_test_id("queue-pending")
+    expect(pending.get_by_test_id("host").first).not_to_have_text(re.compile(r"^X[A-Z]$"))
+    page.get_by_label("Host state").select_option("XM")
+    page.get_by_label("Sort by").select_option("title")
+    page.get_by_role("button", name="Show").click()
+    hosts = {h.inner_text() for h in pending.get_by_test_id("host").all()}
+    assert hosts == {"Meridia"}
+    titles = [r.locator("td").first.locator("a").first.inner_text() for r in pending.get_by_test_id("queued").all()]
+    assert len(titles) >= 2 and titles == sorted(titles, key=str.casefold)
+    expect(pending.locator(".status").first).to_have_text("Pending")
+    screenshot(page, "16-secretariat-queues")
+
+    page.goto(f"/practices/{opaque(live_engine, 'GP-RAD-018')}")
+    expect(page.get_by_test_id("status")).to_contain_text("Draft · Not shared beyond the host")
+
+    page.goto("/secretariat/networks")
+    page.get_by_label("Code").fill("NSSN")
+    page.get_by_label("Name", exact=True).fill("Duplicate")
+    page.get_by_role("button", name="Create network").click()
+    expect(page.get_by_test_id("error-code")).to_contain_text("exists already")
+    page.get_by_label("Code").fill("MSSN")
+    page.get_by_label("Name", exact=True).fill("Maritime Security Network")
+    page.get_by_role("button", name="Create network").click()
+    network = page.locator("[data-network='MSSN']")
+    expect(network).to_contain_text("Maritime Security Network")
+    network.get_by_label("Admit a person").select_option("reader.xk")
+    network.get_by_role("button", name="Admit").click()
+    network = page.locator("[data-network='MSSN']")
+    expect(network.get_by_test_id("members")).to_contain_text("Inspector from Kelvania (reader.xk)")
+
+
+def test_history_credits_the_person_by_name_and_username(open_page: Callable[[], Page], live_engine: Engine) -> None:
+    shared = opaque(live_engine, "CP-EVT-001")
+    page = open_page()
+    sign_in(page, "focal.xl")
+    page.goto("/our-practices")
+    row = page.locator(f"[data-practice='{shared}']")
+    row.get_by_label("Public").check()
+    row.get_by_label("Name our state").check()
+    row.get_by_role("button", name="Authorise").click()
+    row = page.locator(f"[data-practice='{shared}']")
+    expect(row.get_by_test_id("notice")).to_contain_text("Shared with everyone (public), naming the host")
+    row.locator("summary", has_text="History").click()
+    expect(row.locator(".history li.current")).to_contain_text(
+        "granted by Focal Point of Lusmark (focal.xl)")
+    expect(row.locator(".history li.current")).to_contain_text("entered by Focal Point of Lusmark (focal.xl)")
+    row.get_by_role("button", name="Withdraw").click()
+    page.locator(f"[data-practice='{shared}']").get_by_role("button", name="Yes, withdraw").click()
+    row = page.locator(f"[data-practice='{shared}']")
+    expect(row.locator(".status")).to_have_text("Withdrawn")  # status and sharing say the same
+    expect(row.get_by_test_id("sharing")).to_have_text("Not shared beyond your state")
