@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from tests.browser.conftest import screenshot, sign_in
@@ -175,8 +176,8 @@ def test_upload_reports_every_problem_at_once_and_check_only_stores_nothing(
     upload(page, "one.jsonl", ONE_GOOD, "Check only")
     expect(page.get_by_test_id("checked")).to_contain_text("1 record checked, no problems found. Nothing was stored")
     with live_engine.connect() as connection:
-        from sqlalchemy import text as sql
-        assert connection.execute(sql("SELECT count(*) FROM practice WHERE external_id = 'UP-ONE-1'")).scalar_one() == 0
+        stored = connection.execute(text("SELECT count(*) FROM practice WHERE external_id = 'UP-ONE-1'"))
+        assert stored.scalar_one() == 0
 
     upload(page, "one.jsonl", ONE_GOOD, "Check and import")
     imported = page.get_by_test_id("imported")
@@ -323,3 +324,57 @@ def test_history_credits_the_person_by_name_and_username(open_page: Callable[[],
     row = page.locator(f"[data-practice='{shared}']")
     expect(row.locator(".status")).to_have_text("Withdrawn")  # status and sharing say the same
     expect(row.get_by_test_id("sharing")).to_have_text("Not shared beyond your state")
+
+
+def history_size(engine: Engine, external_id: str) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(text(
+            "SELECT count(*) FROM authorisation a JOIN practice p ON p.id = a.practice_id "
+            "WHERE p.external_id = :id"), {"id": external_id}).scalar_one())
+
+
+def test_focal_point_applies_one_decision_to_several_practices_all_or_nothing(
+    open_page: Callable[[], Page], live_engine: Engine
+) -> None:
+    first, second = opaque(live_engine, "GP-CHM-005"), opaque(live_engine, "GP-AVI-002")
+    before = {ref: history_size(live_engine, ref) for ref in ("GP-CHM-005", "GP-AVI-002")}
+    page = open_page()
+    sign_in(page, "focal.xl")
+    page.goto("/our-practices")
+    bulk = page.locator("#several")
+    bulk.get_by_role("button", name="Authorise selected").click()
+    expect(page.get_by_test_id("bulk-error-selected")).to_contain_text("tick the practices")
+
+    for ref in (first, second):
+        page.locator(f"[data-practice='{ref}'] .select-one input").check()
+    bulk = page.locator("#several")
+    bulk.get_by_label("Chosen networks").check()
+    bulk.get_by_label("CSSN").check()
+    bulk.get_by_label("Anonymous").check()
+    bulk.get_by_role("button", name="Authorise selected").click()
+    confirm = page.get_by_test_id("bulk-confirm")
+    expect(confirm.get_by_test_id("preview")).to_have_count(2)  # what outsiders will read, for each one
+    screenshot(page, "17-our-practices-bulk-confirm")
+    confirm.get_by_role("button", name="Confirm: share all 2 anonymously").click()
+    expect(page.get_by_test_id("bulk-notice")).to_contain_text("Saved for 2 practices")
+    for ref in (first, second):
+        expect(page.locator(f"[data-practice='{ref}']").get_by_test_id("sharing")).to_contain_text(
+            f"Shared with CSSN, anonymously, from {today()}")
+    assert {ref: history_size(live_engine, ref) for ref in before} == {ref: n + 1 for ref, n in before.items()}
+    screenshot(page, "17-our-practices")
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot(page, "17-our-practices-390")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    page.goto("/our-practices")
+    for ref in (first, second):
+        page.locator(f"[data-practice='{ref}'] .select-one input").check()
+    other_tab = open_page()
+    sign_in(other_tab, "focal.xl")
+    other_tab.goto("/our-practices")
+    other_tab.locator(f"[data-practice='{second}']").get_by_role("button", name="Refuse").click()
+    expect(other_tab.locator(f"[data-practice='{second}']").get_by_test_id("notice")).to_contain_text("Refused")
+    page.locator("#several").get_by_role("button", name="Refuse selected").click()
+    expect(page.get_by_test_id("bulk-error-action")).to_contain_text("Nothing was recorded")
+    expect(page.locator(f"[data-practice='{first}']").get_by_test_id("sharing")).to_contain_text(
+        "Shared with CSSN, anonymously")  # the first was not refused either: all or nothing
