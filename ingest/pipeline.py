@@ -49,6 +49,7 @@ class IngestReport:
     files_skipped: list[Path] = field(default_factory=list)
     errors: list[IngestError] = field(default_factory=list)
     records_rejected: int = 0
+    records_checked: int = 0  # records of files found valid (what `--check` would have written)
 
     @property
     def ok(self) -> bool:
@@ -115,6 +116,7 @@ def parse_file(
             continue
         first_seen[record.id] = raw.number
         records.append(ParsedRecord(record, raw.number, raw.line, raw.line_of("authorisation")))
+    errors.sort(key=lambda e: e.line or 0)  # as a person reads the file, whatever record or check found it
     return records, errors, len(raws)
 
 
@@ -182,6 +184,7 @@ def ingest_paths(
             continue
         for item in parsed:
             ids_in_run[item.record.id] = name
+        report.records_checked += len(parsed)
         if check_only:
             report.files_loaded.append(path)
             continue

@@ -7,7 +7,9 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ingest.readers import RawRecord
-from kb.records import KnownNames, PracticeRecord, check_record
+from kb.errors import Problem
+from kb.plain_words import problems_of
+from kb.records import KnownNames, PracticeRecord, check_record, raw_name_problems
 
 _MAX_SHOWN = 80
 
@@ -49,24 +51,6 @@ def _kind_of(value: object) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-def _field_path(loc: tuple[int | str, ...]) -> str:
-    return ".".join(str(part) for part in loc if not (isinstance(part, str) and part.startswith("function-")))
-
-
-def _pydantic_messages(exc: ValidationError) -> list[tuple[str, str]]:
-    found = []
-    for error in exc.errors(include_url=False):
-        path = _field_path(error["loc"]) or "(record)"
-        if error["type"] == "missing":
-            found.append((path, f"field {path}: required field is missing"))
-        elif error["type"] == "extra_forbidden":
-            found.append((path, f"field {path}: unknown field (value {_shown(error['input'])}); "
-                                "see docs/ingest.md for the fields a record may have"))
-        else:
-            found.append((path, f"field {path}: {error['msg']} (value {_shown(error['input'])})"))
-    return found
-
-
 def validate_record(path: Path, raw: RawRecord, known: KnownNames) -> tuple[PracticeRecord | None, list[IngestError]]:
     """Validate one raw record; return the normalised record or the errors."""
     record_id = raw.data.get("id") if isinstance(raw.data, dict) else None
@@ -81,8 +65,21 @@ def validate_record(path: Path, raw: RawRecord, known: KnownNames) -> tuple[Prac
     try:
         record = PracticeRecord.model_validate(raw.data)
     except ValidationError as exc:
-        return None, [error(field_name, message) for field_name, message in _pydantic_messages(exc)]
+        problems = problems_of(exc)
+        problems += raw_name_problems(raw.data, known, invalid={p.field for p in problems})
+        return None, _by_line([error(p.field or None, _said(p)) for p in problems])
     record, problems = check_record(record, known)
     if problems:
-        return None, [error(p.field, str(p)) for p in problems]
+        return None, _by_line([error(p.field, _said(p)) for p in problems])
     return record, []
+
+
+def _said(problem: Problem) -> str:
+    """Say one problem as a line of the report: the field, what is wrong with it and the fix, and the value."""
+    where = f"field {problem.field}" if problem.field else "the record"
+    shown = f" (value {_shown(problem.value)})" if problem.value is not None else ""
+    return f"{where}: {problem.message}{shown}"
+
+
+def _by_line(errors: list[IngestError]) -> list[IngestError]:
+    return sorted(errors, key=lambda e: e.line or 0)

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlmodel import Session, col, select
 
 from kb import audit
-from kb.errors import InvalidInput, Problem
+from kb.errors import InvalidInput, NotFound, Problem
 from kb.models import ApiToken, Role, State, User, UserSession, utcnow
 from kb.passwords import hash_password, new_token, password_problem, token_digest, verify_password
 
@@ -205,3 +205,58 @@ def revoke_tokens(session: Session, *, user: User, actor: str) -> int:
         audit.record(session, actor=actor, action="token.revoke", object_type="user", object_id=user.username,
                      after={"revoked": len(rows)})
     return len(rows)
+
+
+# -- a person's own account ------------------------------------------------------------------------
+
+
+def change_password(session: Session, *, user: User, current: str, new: str, repeated: str) -> None:
+    """Change one's own password after proving the current one; every session of the user ends."""
+    problems: list[Problem] = []
+    if not verify_password(user.password_hash, current):
+        problems.append(Problem("current", "this is not your current password; type it again"))
+    if (problem := password_problem(new)) is not None:
+        problems.append(Problem("new", problem))
+    elif new != repeated:
+        problems.append(Problem("repeated", "the two new passwords differ; type the same one twice"))
+    elif new == current:
+        problems.append(Problem("new", "choose a password different from the current one"))
+    if problems:
+        raise AccountError(problems)
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    session.add(user)
+    audit.record(session, actor=user.username, action="user.password", object_type="user", object_id=user.username,
+                 after={"changed_by": "themselves"})
+    end_sessions(session, user=user, reason="password changed", actor=user.username)
+
+
+def reset_password(session: Session, *, user: User, temporary: str, actor: str) -> None:
+    """Give a user a temporary password that they must replace at their next sign-in; their sessions end."""
+    if (problem := password_problem(temporary)) is not None:
+        raise AccountError([Problem("password", problem)])
+    user.password_hash = hash_password(temporary)
+    user.must_change_password = True
+    session.add(user)
+    audit.record(session, actor=actor, action="user.password_reset", object_type="user", object_id=user.username,
+                 after={"must_change_password": True})
+    end_sessions(session, user=user, reason="password reset", actor=actor)
+
+
+def tokens_of(session: Session, user: User) -> list[ApiToken]:
+    """Return a user's API tokens, newest first (only digests are stored: a token is shown once, when made)."""
+    return list(session.exec(select(ApiToken).where(ApiToken.user_id == user.id)
+                             .order_by(col(ApiToken.created_at).desc(), col(ApiToken.id).desc())))
+
+
+def revoke_token(session: Session, *, user: User, token_id: int, actor: str) -> ApiToken:
+    """Revoke one of the user's own tokens; another's token is not found, exactly like one that does not exist."""
+    row = session.get(ApiToken, token_id)
+    if row is None or row.user_id != user.id:
+        raise NotFound("token not found")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        session.add(row)
+        audit.record(session, actor=actor, action="token.revoke", object_type="user", object_id=user.username,
+                     after={"label": row.label, "revoked": 1})
+    return row

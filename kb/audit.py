@@ -68,3 +68,38 @@ def find_events(session: Session, query: AuditQuery, *, limit: int = 50, offset:
 def actors(session: Session) -> list[str]:
     """Return everyone who appears in the audit log."""
     return sorted(session.exec(select(AuditEvent.actor).distinct()))
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field of an audited object, as it was before and after (None where it did not exist)."""
+
+    field: str
+    before: str | None
+    after: str | None
+
+
+def _flat(value: object, prefix: str = "") -> dict[str, str]:
+    """Flatten nested mappings into dotted field names, with each value in words (lists joined, line ends kept)."""
+    if isinstance(value, dict):
+        flat: dict[str, str] = {}
+        for key, inner in value.items():
+            flat.update(_flat(inner, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    if isinstance(value, list):
+        shown = ", ".join(str(v) for v in value) if all(not isinstance(v, dict | list) for v in value) else \
+            "; ".join(str(v) for v in value)
+        return {prefix: shown or "(none)"}
+    if value is None:
+        return {prefix: "(none)"}
+    if isinstance(value, bool):
+        return {prefix: "yes" if value else "no"}
+    return {prefix: str(value).replace("\r\n", "\n")}
+
+
+def field_changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[FieldChange]:
+    """Return the fields that differ between before and after, in the order they first appear."""
+    old, new = _flat(before or {}), _flat(after or {})
+    names = list(dict.fromkeys([*old, *new]))
+    return [FieldChange(name, old.get(name), new.get(name)) for name in names if old.get(name) != new.get(name)]
+

@@ -13,8 +13,8 @@ granted after every decision recorded for the practice.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import text
@@ -33,6 +33,7 @@ from kb.models import (
     Practice,
     Scope,
     Status,
+    User,
     as_date,
     utcnow,
 )
@@ -95,6 +96,11 @@ class Decision:
 
     authorisation: Authorisation
     networks: list[str]
+    people: Mapping[str, str] = field(default_factory=dict)  # username -> "Full Name (username)"
+
+    def credit(self, name: str | None) -> str:
+        """Say who did it in one form: a person's name and username, or the authority as the record states it."""
+        return self.people.get(name or "", name or "—")
 
     @property
     def refused(self) -> bool:
@@ -131,8 +137,12 @@ def decision_of(session: Session, authorisation: Authorisation) -> Decision:
 
 
 def decisions_of(session: Session, practice: Practice) -> list[Decision]:
-    """Return the practice's authorisation history, newest first, with the networks each names."""
-    return [decision_of(session, a) for a in authorisation_history(session, practice.id or 0)]
+    """Return the practice's authorisation history, newest first, with the networks each names and who acted."""
+    history = authorisation_history(session, practice.id or 0)
+    names = {n for a in history for n in (a.granted_by, a.entered_by, a.withdrawn_by, a.withdrawal_entered_by) if n}
+    people = {u.username: f"{u.full_name} ({u.username})" if u.full_name else u.username
+              for u in session.exec(select(User).where(col(User.username).in_(sorted(names))))} if names else {}
+    return [Decision(a, network_codes_of(session, a.id or 0), people) for a in history]
 
 
 def in_force_summary(session: Session, practice: Practice) -> dict[str, object]:
@@ -238,6 +248,21 @@ def _not_a_draft(practice: Practice) -> None:
         )
 
 
+def authorisation_problems(scope: Scope | None, network_codes: Sequence[str],
+                           attribution: Attribution | None) -> list[Problem]:
+    """Return what the host still has to choose before a grant can be recorded (nothing is chosen for them)."""
+    problems = []
+    if scope is None:
+        problems.append(Problem("scope", "choose who may see it: host only, chosen networks or public"))
+    else:
+        networks_problem = scope_problem(scope, network_codes)
+        if networks_problem:
+            problems.append(Problem("networks", networks_problem, list(network_codes)))
+    if attribution is None:
+        problems.append(Problem("attribution", "choose whether to name your state or share anonymously"))
+    return problems
+
+
 def authorise(
     session: Session,
     *,
@@ -251,11 +276,7 @@ def authorise(
 ) -> Authorisation:
     """Authorise sharing a practice as the host, and publish it if it was waiting for the host."""
     _not_a_draft(practice)
-    problems = []
-    if scope is None:
-        problems.append(Problem("scope", "choose who may see it: host only, chosen networks or public"))
-    if attribution is None:
-        problems.append(Problem("attribution", "choose whether to name your state or share anonymously"))
+    problems = authorisation_problems(scope, network_codes, attribution)
     if problems:
         raise AuthorisationError(problems)
     assert scope is not None and attribution is not None
@@ -272,6 +293,19 @@ def refuse(session: Session, *, practice: Practice, by: str, via: str, based_on:
     _not_a_draft(practice)
     return grant(session, practice=practice, scope=Scope.host_only, by=by, entered_by=by, entered_via=via,
                  decision=DecisionKind.refusal, based_on=based_on)
+
+
+def withdraw_as_host(session: Session, *, practice: Practice, by: str, via: str,
+                     based_on: int | None = None) -> Authorisation:
+    """Withdraw as the host, now: the practice's status becomes withdrawn too, so status and sharing agree.
+
+    (A file's stated withdrawal leaves the status to the file, so re-reading the file changes nothing.)
+    """
+    withdrawn = withdraw(session, practice=practice, by=by, via=via, based_on=based_on)
+    if practice.status == Status.published:
+        practice.status = Status.withdrawn
+        session.add(practice)
+    return withdrawn
 
 
 def withdraw(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from sqlmodel import Session, col, delete, select
 
 from kb import audit
-from kb.errors import InvalidInput
+from kb.errors import InvalidInput, Problem
 from kb.models import Network, State, StateNetwork, User, UserNetwork
 
 
@@ -102,3 +103,34 @@ def user_network_codes(session: Session, user: User) -> list[str]:
             .where(UserNetwork.user_id == user.id)
         )
     )
+
+
+def create_network(session: Session, *, code: str, name: str, description: str = "", actor: str) -> Network:
+    """Add a new network; a code already in use is refused, so an existing network is never renamed by mistake."""
+    code = code.strip().upper()
+    problems = []
+    if not re.fullmatch(r"[A-Z][A-Z0-9]{1,15}", code):
+        problems.append(Problem("code", "use 2 to 16 capital letters or digits, starting with a letter, e.g. MSSN",
+                                code))
+    elif network_by_code(session, code) is not None:
+        problems.append(Problem("code", "a network with this code exists already: choose another code", code))
+    if not name.strip():
+        problems.append(Problem("name", "write the network's full name"))
+    if problems:
+        raise DirectoryError(problems)
+    return upsert_network(session, code=code, name=name.strip(), description=description.strip(), actor=actor)
+
+
+def direct_members(session: Session, network: Network) -> list[User]:
+    """Return the people admitted to a network directly (not through their state), by username."""
+    return list(session.exec(
+        select(User).join(UserNetwork, col(UserNetwork.user_id) == col(User.id))
+        .where(UserNetwork.network_id == network.id).order_by(col(User.username))
+    ))
+
+
+def admit_person(session: Session, *, network: Network, user: User, admitted: bool, actor: str) -> None:
+    """Admit a person to a network directly, or end that admission (their state's participation is unchanged)."""
+    codes = set(user_network_codes(session, user))
+    codes = codes | {network.code} if admitted else codes - {network.code}
+    set_user_networks(session, user=user, codes=codes, actor=actor)

@@ -109,6 +109,7 @@ class User(SQLModel, table=True):
     password_hash: str = Field(default="", max_length=255)
     is_active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
+    must_change_password: bool = False  # set by an administrator's reset: a new password before anything else
 
 
 class ApiToken(SQLModel, table=True):

@@ -146,6 +146,47 @@ def check_record(record: PracticeRecord, known: KnownNames) -> tuple[PracticeRec
     return normalised, problems
 
 
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value.strip()] if value.strip() else []
+    if isinstance(value, list):
+        return [v.strip() for v in value if isinstance(v, str) and v.strip()]
+    return []
+
+
+def raw_name_problems(data: dict[str, Any], known: KnownNames, *, invalid: set[str]) -> list[Problem]:
+    """Check the names a record refers to although other fields are invalid, so that one pass reports everything.
+
+    `invalid` are the fields already reported; a field under one of them is not checked again.
+    """
+    def reported(name: str) -> bool:
+        return any(name == f or name.startswith(f"{f}.") or f.startswith(f"{name}.") for f in invalid)
+
+    problems: list[Problem] = []
+    for name in TAG_VOCABULARIES:
+        if not reported(name):
+            vocabulary = known.vocabularies[name]
+            problems += [vocabulary.unknown_term(name, v) for v in _strings(data.get(name))
+                         if vocabulary.resolve(v) is None]
+    source = data.get("source")
+    source_type = source.get("type") if isinstance(source, dict) else None
+    if isinstance(source_type, str) and source_type.strip() and not reported("source.type"):
+        vocabulary = known.vocabularies["source_type"]
+        if vocabulary.resolve(source_type.strip()) is None:
+            problems.append(vocabulary.unknown_term("source.type", source_type.strip()))
+    host = data.get("host_state")
+    if isinstance(host, str) and not reported("host_state"):
+        code = host.strip().upper()
+        if code not in known.states:
+            problems.append(Problem("host_state", f"unknown state; known: {', '.join(sorted(known.states))} "
+                                                  "(add the state first)", code))
+    authorisation = data.get("authorisation")
+    if isinstance(authorisation, dict) and not reported("authorisation.networks"):
+        problems += [Problem("authorisation.networks", f"unknown network; known: {', '.join(sorted(known.networks))}",
+                             code) for code in _strings(authorisation.get("networks")) if code not in known.networks]
+    return problems
+
+
 def split_list(cell: str) -> list[str]:
     """Split a `;`-separated cell into its non-empty items."""
     return [item.strip() for item in re.split(r";", cell) if item.strip()]

@@ -12,7 +12,7 @@ from enum import StrEnum
 from sqlmodel import Session
 
 from index.search import SearchService
-from kb.authorisations import authorise, refuse, withdraw
+from kb.authorisations import authorise, refuse, withdraw_as_host
 from kb.models import Attribution, Practice, Scope
 from kb.queries import hosted_practice
 from kb.viewer import Viewer
@@ -41,6 +41,6 @@ def decide(
     elif action == Action.refuse:
         refuse(session, practice=practice, by=by, via=via, based_on=based_on)
     else:
-        withdraw(session, practice=practice, by=by, via=via, based_on=based_on)
+        withdraw_as_host(session, practice=practice, by=by, via=via, based_on=based_on)
     search.writer.sync(session, [practice])
     return practice

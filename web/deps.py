@@ -61,7 +61,17 @@ def get_current_user(request: Request, session: SessionDep) -> User | None:
                                 headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
         return user
     session_id = request.session.get(SESSION_ID) if "session" in request.scope else None
-    return user_for_session(session, session_id) if isinstance(session_id, str) else None
+    user = user_for_session(session, session_id) if isinstance(session_id, str) else None
+    if user is not None and user.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
+        raise ChangePasswordFirst()
+    return user
+
+
+PASSWORD_CHANGE_PATHS = frozenset({"/account", "/account/password", "/signout"})
+
+
+class ChangePasswordFirst(Exception):
+    """A signed-in person whose password was reset asks for anything else: they are sent to choose a new one."""
 
 
 CurrentUser = Annotated[User | None, Depends(get_current_user)]

@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kb.errors import Conflict, DomainError, InvalidInput
 from kb.viewer import viewer_for
-from web.deps import get_current_user, requester_of
+from web.deps import ChangePasswordFirst, get_current_user, requester_of
 from web.guards import SignInFirst
 from web.rendering import Page
 
@@ -69,7 +69,7 @@ async def error_page(request: Request, status: int, detail: object, headers: dic
     with Session(request.app.state.engine) as session:
         try:
             user = get_current_user(request, session)
-        except StarletteHTTPException:
+        except (StarletteHTTPException, ChangePasswordFirst):
             user = None
         viewer = viewer_for(session, user, requester=requester_of(request, user))
         page = Page(request=request, session=session, viewer=viewer, user=user)
@@ -81,7 +81,14 @@ async def error_page(request: Request, status: int, detail: object, headers: dic
         return response
 
 
+async def change_password_first(request: Request, exc: Exception) -> Response:
+    if is_api(request):
+        return JSONResponse({"detail": "change your password in the portal first"}, status_code=403)
+    return RedirectResponse("/account", status_code=303)
+
+
 def add_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ChangePasswordFirst, change_password_first)
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(SignInFirst, sign_in_first)
     app.add_exception_handler(StarletteHTTPException, html_error)

@@ -21,7 +21,8 @@ EXPECTED = {
                             "required field is missing"],
     "duplicate_id.yaml": ["duplicate_id.yaml:10:", "record 2 (id BAD-DUP-001)", "duplicate id 'BAD-DUP-001'",
                           "first used by record 1"],
-    "wrong_type.json": ["wrong_type.json:2:", "field source.year", "valid integer", "'twenty twenty'"],
+    "wrong_type.json": ["wrong_type.json:2:", "field source.year", "must be a whole number",
+                        "'twenty twenty'"],
     "bad_encoding.csv": ["bad_encoding.csv:3:", "not valid UTF-8", "byte 0xe9", "save the file as UTF-8"],
 }
 

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, select
 
-from kb.authorisations import Decision, decisions_of
+from kb.authorisations import Decision, authorisation_problems, decisions_of
 from kb.errors import Conflict, InvalidInput
 from kb.models import Attribution, Network, Practice, Scope
 from kb.practices import tags_of
@@ -50,7 +50,7 @@ class Row:
         return next((d for d in self.decisions if d.in_force), None)
 
 
-def _row(page: Page, search: SearchDep, practice: Practice, **extra: object) -> Row:
+def practice_row(page: Page, search: SearchDep, practice: Practice, **extra: object) -> Row:
     session: Session = page.session
     view = Projection(page.viewer, search.catalogue.terms).practice(practice, tags_of(session, practice.id or 0),
                                                                     host_shown=True)
@@ -61,17 +61,20 @@ def _row(page: Page, search: SearchDep, practice: Practice, **extra: object) -> 
 
 @router.get("", response_class=HTMLResponse, include_in_schema=False)
 def our_practices_page(page: FocalPointPage, search: SearchDep,
-                       decided: Annotated[str, Query(max_length=16)] = "") -> Response:
+                       decided: Annotated[str, Query(max_length=16)] = "",
+                       several: Annotated[int, Query(ge=0, le=10_000)] = 0) -> Response:
     """List every practice about the focal point's state, whatever its status, with its sharing history."""
     rows = []
     for practice in our_practices(page.session, page.viewer):
-        row = _row(page, search, practice)
+        row = practice_row(page, search, practice)
         if practice.public_id == decided and row.current is not None:
             row.notice = f"Saved. Now: {row.current.describe()}."
         elif practice.public_id == decided:
             row.notice = "Saved. Now: not shared beyond your state."
         rows.append(row)
-    return page.render("our_practices.html", {"rows": rows})
+    notice = f"Saved for {several} practice{'s' if several != 1 else ''}: each card says what now holds." \
+        if several else None
+    return page.render("our_practices.html", {"rows": rows, "notice": notice})
 
 
 @router.post("/{practice_id}", response_class=HTMLResponse, include_in_schema=False,
@@ -91,6 +94,10 @@ def decide_on_practice(
     practice = hosted_practice(page.session, page.viewer, practice_id)
     wanted = {"action": action.value, "scope": scope.value if scope else "", "networks": networks,
               "attribution": attribution.value if attribution else "", "based_on": based_on}
+    if action == Action.authorise:
+        chosen = networks if scope == Scope.networks else []
+        if problems := authorisation_problems(scope, chosen, attribution):
+            return _answer(page, search, practice, status_code=422, errors={p.field: p.message for p in problems})
     needs_confirming = action == Action.withdraw or (action == Action.authorise and attribution == Attribution.anonymous
                                                      and scope not in (None, Scope.host_only))
     if needs_confirming and not confirmed:
@@ -108,7 +115,7 @@ def decide_on_practice(
         errors = {p.field or "action": p.message for p in exc.problems}
         return _answer(page, search, practice, status_code=422, errors=errors)
     if is_fragment(page.request):
-        row = _row(page, search, practice)
+        row = practice_row(page, search, practice)
         row.notice = f"Saved. Now: {row.current.describe()}." if row.current else \
             "Saved. Now: not shared beyond your state."
         return page.render("_our_practice.html", {"row": row})
@@ -118,8 +125,8 @@ def decide_on_practice(
 def _answer(page: Page, search: SearchDep, practice: Practice, *, status_code: int, **extra: object) -> HTMLResponse:
     """Show the practice's card with an error, a conflict or a confirmation: alone for htmx, in the page otherwise."""
     if is_fragment(page.request):
-        return page.render("_our_practice.html", {"row": _row(page, search, practice, **extra)},
+        return page.render("_our_practice.html", {"row": practice_row(page, search, practice, **extra)},
                            status_code=status_code)
-    rows = [_row(page, search, p, **extra) if p.id == practice.id else _row(page, search, p)
+    rows = [practice_row(page, search, p, **extra) if p.id == practice.id else practice_row(page, search, p)
             for p in our_practices(page.session, page.viewer)]
     return page.render("our_practices.html", {"rows": rows}, status_code=status_code)
