@@ -56,12 +56,11 @@ def visible_facts(session: Session, viewer: Viewer, filters: Filters, vocabulari
     tags = tags_by_practice(session, ids)
     found: list[PracticeFacts] = []
     for chunk in in_chunks(ids):
-        statement = select(Practice.id, Practice.kind, Practice.source_type, Practice.source_year,
-                           Practice.host_state_code).where(col(Practice.id).in_(chunk))
-        for pid, kind, source_type, year, host in session.exec(statement):
-            key = int(pid or 0)
-            found.append(PracticeFacts(id=key, host=host if rows[key] else None, kind=str(kind),
-                                       source_type=source_type, year=year, tags=tags[key]))
+        for practice in session.exec(select(Practice).where(col(Practice.id).in_(chunk))):
+            key = practice.id or 0
+            found.append(PracticeFacts(id=key, host=practice.host_state_code if rows[key] else None,
+                                       kind=str(practice.kind), source_type=practice.source_type,
+                                       year=practice.source_year, tags=tags[key]))
     return found
 
 
