@@ -13,7 +13,7 @@ from kb.queries import Filters
 from kb.statistics import StatTable, statistics_table
 from kb.viewer import Viewer
 
-SUPPRESSED_LABEL = "fewer than {k} states"
+SUPPRESSED_LABEL = "hidden"  # never why: the reason would say something about the cell
 
 
 def disclosure_rule(request: Request) -> Rule:
@@ -34,7 +34,7 @@ def table_csv(table: StatTable) -> str:
     """Return the table as CSV: the cells as shown (suppressed ones say so), then the totals over shown cells."""
     out = io.StringIO()
     writer = csv.writer(out)
-    hidden = SUPPRESSED_LABEL.format(k=table.rule.min_states)
+    hidden = SUPPRESSED_LABEL
     by_key = {(c.row, c.column): c for c in table.cells}
     columns = table.columns or []
     head = [table.row_dimension] + ([c.label for c in columns] if columns else ["count"]) + ["total of shown"]
