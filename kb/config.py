@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "INFO"
+    stat_min_states: int = Field(default=3, ge=1, description="Statistics: a cell is shown only when its practices "
+                                                              "come from at least this many host states")
+    stat_max_share: float = Field(default=70.0, gt=0, le=100, description="Statistics: and no one state "
+                                                                          "contributes more than this % of it")
 
     @field_validator("database_url")
     @classmethod

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from web.pages import account, admin, auth, browse, bulk, curation, focal, practice, search
+from web.pages import account, admin, auth, browse, bulk, curation, focal, practice, search, statistics
 
 pages_router = APIRouter()
-for module in (search, browse, practice, auth, bulk, focal, curation, admin, account):
+for module in (search, browse, practice, auth, bulk, focal, curation, admin, account, statistics):
     pages_router.include_router(module.router)
