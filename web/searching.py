@@ -6,14 +6,15 @@ from sqlmodel import Session
 
 from index.search import SearchService
 from kb.projection import Projection
-from kb.queries import Filters
+from kb.queries import Filters, Sort
 from kb.schemas import SearchResponse
 from kb.viewer import Viewer
 
 
 def search_response(session: Session, search: SearchService, viewer: Viewer, query: str, filters: Filters, *,
-                    limit: int, offset: int) -> SearchResponse:
+                    limit: int, offset: int, sort: Sort = "relevance", with_facets: bool = True) -> SearchResponse:
     """Search and return the page of results with total and facets, as the viewer may see them."""
-    result = search.search(session, viewer, query, filters, limit=limit, offset=offset)
+    result = search.search(session, viewer, query, filters, limit=limit, offset=offset, sort=sort,
+                           with_facets=with_facets)
     projection = Projection(viewer, search.catalogue.terms)
     return projection.search_response(session, result, search.catalogue.tags_of, limit=limit, offset=offset)
