@@ -30,7 +30,7 @@ from index.lru import LRU
 from index.spelling import LazySpeller, Speller, vocabulary_words
 from index.store import PassageWriter
 from kb.anonymity import without_redactions
-from kb.queries import Filters, visible_rows
+from kb.queries import Filters, Sort, visible_rows
 from kb.viewer import Viewer
 from kb.vocabulary import Vocabulary
 
@@ -214,16 +214,25 @@ class SearchService:
         offset: int = 0,
         with_facets: bool = True,
         match_floor: bool = True,
+        sort: Sort = "relevance",
     ) -> SearchResult:
         """Rank the practices the viewer may see for a problem description (or list them, without one).
 
         With `match_floor` (the default) only practices that match the query well enough count and are
         returned; without it, every ranked candidate is (benchmarks measure the raw ranking this way).
+        `sort` orders the matches by relevance, or by source year newest or oldest first (relevance within
+        a year). Facets count as people expect: a facet with values chosen counts its values over the
+        matches of every other filter (so its other values stay listed); the rest over the matches.
         """
-        visible = self.visible_set(session, viewer, filters or Filters())
+        filters = filters or Filters()
         query = query.strip()
-        ranking = (self.rank(query, visible, requester=viewer.requester, match_floor=match_floor) if query
-                   else self._browse_order(visible.ids))
+        visible = self.visible_set(session, viewer, filters)
+        ranking = self._matches(viewer, query, visible, match_floor)
+        facets = self._facets(ranking.ids, visible) if with_facets else {}
+        for name in filters.chosen_facets() if with_facets else ():
+            others = self.visible_set(session, viewer, filters.without(name))
+            facets[name] = self._facets(self._matches(viewer, query, others, match_floor).ids, others)[name]
+        ranking = self._sorted(ranking, sort)
         page = slice(offset, offset + limit)
         texts = self.catalogue.passage_texts(session, ranking.passages[page].tolist())
         shown = visible.shows_host(ranking.ids[page])
@@ -232,8 +241,21 @@ class SearchService:
             for pid, score, passage, host in zip(ranking.ids[page].tolist(), ranking.scores[page].tolist(),
                                                  ranking.passages[page].tolist(), shown.tolist(), strict=True)
         ]
-        facets = self._facets(ranking.ids, visible) if with_facets else {}
         return SearchResult(total=len(ranking.ids), hits=hits, facets=facets)
+
+    def _matches(self, viewer: Viewer, query: str, visible: VisibleSet, match_floor: bool) -> Ranking:
+        """Return the visible practices that match the query, best first (all of them, newest first, without)."""
+        if query:
+            return self.rank(query, visible, requester=viewer.requester, match_floor=match_floor)
+        return self._browse_order(visible.ids)
+
+    def _sorted(self, ranking: Ranking, sort: Sort) -> Ranking:
+        """Return the ranking by source year when asked, keeping its order within a year."""
+        if sort == "relevance":
+            return ranking
+        years = self.catalogue.facet_table().years_of(ranking.ids)
+        order = np.lexsort((np.arange(len(years)), -years if sort == "newest" else years))
+        return Ranking(ids=ranking.ids[order], scores=ranking.scores[order], passages=ranking.passages[order])
 
     def _browse_order(self, ids: np.ndarray) -> Ranking:
         """Without a query: newest source first, then in the order of the opaque ids."""

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Literal, get_args
 
 from sqlalchemy import case, exists
 from sqlmodel import Session, col, select
@@ -17,6 +18,9 @@ from kb.visibility import host_shown_to, in_force, visible_to
 from kb.vocabulary import TAG_VOCABULARIES, Vocabulary
 
 NOT_FOUND = "practice not found"
+Sort = Literal["relevance", "newest", "oldest"]
+SORTS: tuple[Sort, ...] = get_args(Sort)
+CHOICE_FACETS = ("kind", *TAG_VOCABULARIES, "host_state")
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,16 @@ class Filters:
         if vocabulary == "topic":
             return cls(topic=(term,))
         raise ValueError(f"{vocabulary!r} is not a tag vocabulary")
+
+    def without(self, facet: str) -> Filters:
+        """Return these filters with one facet's values dropped (to count that facet's other values)."""
+        if facet not in CHOICE_FACETS:
+            raise ValueError(f"{facet!r} is not a facet with values to choose")
+        return replace(self, **{facet: ()})  # type: ignore[arg-type]  # a choice facet's values are a tuple
+
+    def chosen_facets(self) -> list[str]:
+        """Return the facets with at least one value chosen."""
+        return [name for name in CHOICE_FACETS if getattr(self, name)]
 
     def is_empty(self) -> bool:
         return not (self.domain or self.sector or self.topic or self.kind or self.host_state

@@ -10,15 +10,16 @@ from index.search import SearchService
 from index.snippets import SNIPPETS
 from index.spelling import SUGGEST_BELOW
 from kb.projection import Projection
-from kb.queries import Filters
+from kb.queries import Filters, Sort
 from kb.schemas import SearchResponse
 from kb.viewer import Viewer
 
 
 def search_response(session: Session, search: SearchService, viewer: Viewer, query: str, filters: Filters, *,
-                    limit: int, offset: int) -> SearchResponse:
+                    limit: int, offset: int, sort: Sort = "relevance", with_facets: bool = True) -> SearchResponse:
     """Search and return the page of results with total, facets and snippets, as the viewer may see them."""
-    result = search.search(session, viewer, query, filters, limit=limit, offset=offset)
+    result = search.search(session, viewer, query, filters, limit=limit, offset=offset, sort=sort,
+                           with_facets=with_facets)
     projection = Projection(viewer, search.catalogue.terms)
     snippet = partial(SNIPPETS.choose, query=query) if query.strip() else None
     suggestion = search.suggest(session, viewer, query) if query.strip() and result.total < SUGGEST_BELOW else None

@@ -2,8 +2,9 @@
 
 from fastapi import APIRouter
 
-from web.api import audit, authorisations, curation, networks, practices, search, statistics, topics, users
+from web.api import audit, authorisations, curation, exports, networks, practices, search, statistics, topics, users
 
 api_router = APIRouter(prefix="/api/v1")
-for module in (search, topics, practices, authorisations, curation, networks, users, audit, statistics):
+for module in (exports, search, topics, practices,  # exports first: /practices/{id}.csv before /practices/{id}
+               authorisations, curation, networks, users, audit, statistics):
     api_router.include_router(module.router)

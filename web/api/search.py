@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from index.search import SearchService
 from kb.errors import InvalidInput
 from kb.models import Kind
-from kb.queries import Filters, filter_problems
+from kb.queries import Filters, Sort, filter_problems
 from kb.schemas import SearchResponse
 from kb.viewer import viewer_for
 from web.deps import SearchDep, get_current_user, request_session, requester_of
@@ -19,11 +19,8 @@ from web.searching import search_response
 router = APIRouter(tags=["search"])
 
 
-@router.get("/search", response_model=SearchResponse)
-async def search_practices(
-    request: Request,
+async def search_filters(
     search: SearchDep,
-    q: Annotated[str, Query(max_length=1000, description="The problem, in plain words")] = "",
     domain: Annotated[list[str], Query()] = [],
     sector: Annotated[list[str], Query()] = [],
     topic: Annotated[list[str], Query()] = [],
@@ -31,10 +28,8 @@ async def search_practices(
     host_state: Annotated[list[str], Query(max_length=2)] = [],
     year_from: Annotated[int | None, Query(ge=1950, le=2100)] = None,
     year_to: Annotated[int | None, Query(ge=1950, le=2100)] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 10,
-    offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
-) -> Response:
-    """Return the practices the caller may see that address the problem, best first, with facets."""
+) -> Filters:
+    """Read the search's filters from the query string; an unknown value is a 422 naming what is allowed."""
     filters = Filters(
         domain=tuple(domain), sector=tuple(sector), topic=tuple(topic), kind=tuple(k.value for k in kind),
         host_state=tuple(h.upper() for h in host_state), year_from=year_from, year_to=year_to,
@@ -42,12 +37,31 @@ async def search_practices(
     problems = filter_problems(filters, search.vocabularies)
     if problems:
         raise InvalidInput(problems)
-    body = await run_in_threadpool(_search_json, request, search, q, filters, limit, offset)
+    return filters
+
+
+FiltersDep = Annotated[Filters, Depends(search_filters)]
+QueryText = Annotated[str, Query(max_length=1000, description="The problem, in plain words")]
+SortOrder = Annotated[Sort, Query(description="relevance, or by source year: newest or oldest first")]
+
+
+@router.get("/search", response_model=SearchResponse)
+async def search_practices(
+    request: Request,
+    search: SearchDep,
+    filters: FiltersDep,
+    q: QueryText = "",
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
+    sort: SortOrder = "relevance",
+) -> Response:
+    """Return the practices the caller may see that address the problem, best first, with facets."""
+    body = await run_in_threadpool(_search_json, request, search, q, filters, limit, offset, sort)
     return Response(body, media_type="application/json")
 
 
 def _search_json(request: Request, search: SearchService, query: str, filters: Filters, limit: int,
-                 offset: int) -> str:
+                 offset: int, sort: Sort) -> str:
     """Find who is asking, search and serialise in one worker thread.
 
     The busiest endpoint: one hand-off to a worker thread instead of one per dependency, and the response
@@ -57,5 +71,6 @@ def _search_json(request: Request, search: SearchService, query: str, filters: F
     with request_session(request) as session:
         user = get_current_user(request, session)
         viewer = viewer_for(session, user, requester=requester_of(request, user))
-        response = search_response(session, search, viewer, query, filters, limit=limit, offset=offset)
+        response = search_response(session, search, viewer, query, filters, limit=limit, offset=offset,
+                                   sort=sort)
         return response.model_dump_json()

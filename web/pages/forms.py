@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query
 
-from kb.queries import Filters
+from kb.queries import SORTS, Filters, Sort
 from kb.vocabulary import TAG_VOCABULARIES
 
 PAGE_SIZE = 10
@@ -27,6 +27,7 @@ class SearchForm:
     year_from: int | None = None
     year_to: int | None = None
     page: int = 1
+    sort: Sort = "relevance"
     fixed: dict[str, str] = field(default_factory=dict, compare=False)
 
     def within_term(self, vocabulary: str, term: str) -> SearchForm:
@@ -57,9 +58,21 @@ class SearchForm:
                     continue
                 params.extend((name, v) for v in getattr(self, name) if (name, v) != without)
             params += [("year_from", self.year_from), ("year_to", self.year_to)]
+        if self.sort != "relevance":
+            params.append(("sort", self.sort))
         if page and page > 1:
             params.append(("page", page))
         return params
+
+
+    def chosen_count(self) -> int:
+        """Return how many filter values the person chose (the values a page fixes left out)."""
+        years = (self.year_from is not None) + (self.year_to is not None)
+        return years + sum(len(getattr(self, name)) for name in LIST_FIELDS if name not in self.fixed)
+
+    def export_params(self) -> list[tuple[str, Any]]:
+        """Return the query parameters of the API's search (and exports) for every match of this search."""
+        return [*self.fixed.items(), *self.params()]
 
 
 def _clean(values: list[str], *, upper: bool = False) -> tuple[str, ...]:
@@ -73,6 +86,10 @@ def _year(value: str | None) -> int | None:
     return None
 
 
+def _sort(value: str) -> Sort:
+    return next((known for known in SORTS if known == value), "relevance")
+
+
 def search_form(
     q: Annotated[str, Query(max_length=1000)] = "",
     kind: Annotated[list[str], Query()] = [],
@@ -83,11 +100,12 @@ def search_form(
     year_from: Annotated[str | None, Query()] = None,
     year_to: Annotated[str | None, Query()] = None,
     page: Annotated[int, Query(ge=1, le=1000)] = 1,
+    sort: Annotated[str, Query(max_length=20)] = "relevance",
 ) -> SearchForm:
     """Read the search form from the query string, ignoring empty or malformed fields."""
     return SearchForm(q=q.strip(), kind=_clean(kind), domain=_clean(domain), sector=_clean(sector),
                       topic=_clean(topic), host_state=_clean(host_state, upper=True),
-                      year_from=_year(year_from), year_to=_year(year_to), page=page)
+                      year_from=_year(year_from), year_to=_year(year_to), page=page, sort=_sort(sort))
 
 
 SearchFormDep = Annotated[SearchForm, Depends(search_form)]

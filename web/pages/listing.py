@@ -10,11 +10,12 @@ from sqlmodel import select
 from index.search import SearchService
 from kb.models import State
 from web.pages.forms import PAGE_SIZE, SearchForm
-from web.rendering import KIND_LABELS, Page
+from web.rendering import KIND_LABELS, Page, url_with
 from web.searching import search_response
 
 FACET_TITLES = {"kind": "Kind", "domain": "Domain", "sector": "Sector", "topic": "Topic", "host_state": "Host state"}
 SHOWN_OPTIONS = 8
+SORT_LABELS = {"relevance": "Relevance", "newest": "Newest first", "oldest": "Oldest first"}
 
 
 @dataclass(frozen=True)
@@ -55,11 +56,13 @@ def facet_options(page: Page, form: SearchForm, facets: dict[str, dict[str, int]
 def results_context(page: Page, search: SearchService, form: SearchForm, *, action: str) -> dict[str, Any]:
     """Search for the viewer and return the context of the results partial."""
     response = search_response(page.session, search, page.viewer, form.q, form.filters(),
-                               limit=PAGE_SIZE, offset=form.offset)
+                               limit=PAGE_SIZE, offset=form.offset, sort=form.sort)
     states = state_names(page)
     pages = max(1, -(-response.total // PAGE_SIZE))
     return {
         "form": form, "action": action, "response": response, "states": states,
         "facets": facet_options(page, form, response.facets, states), "facet_titles": FACET_TITLES,
         "shown_options": SHOWN_OPTIONS, "pages": pages, "years": sorted(response.facets.get("year", {})),
+        "sort_labels": SORT_LABELS, "chosen_filters": form.chosen_count(),
+        "back": url_with(action, form.params(page=form.page)), "export_params": form.export_params(),
     }

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kb.authorisations import decisions_of
@@ -17,7 +19,8 @@ router = APIRouter(tags=["pages"])
 
 
 @router.get("/practices/{practice_id}", response_class=HTMLResponse, include_in_schema=False)
-def practice_page(practice_id: str, page: PageDep, search: SearchDep) -> Response:
+def practice_page(practice_id: str, page: PageDep, search: SearchDep,
+                  back: Annotated[str, Query(alias="from", max_length=2000)] = "") -> Response:
     """Show one practice; one the viewer may not see is 'not found', exactly like one that does not exist.
 
     The secretariat's and the host's old links by reference lead to the practice's own address.
@@ -35,5 +38,12 @@ def practice_page(practice_id: str, page: PageDep, search: SearchDep) -> Respons
                for h in hits if h.practice_id in rows]
     return page.render("practice.html", {
         "view": view, "decisions": decisions_of(page.session, practice) if entitled else None,
-        "related": related, "states": state_names(page),
+        "related": related, "states": state_names(page), "back": search_link(back),
     })
+
+
+def search_link(back: str) -> str:
+    """Return the search the reader came from (a path of this site's search or topic pages), or the home page."""
+    if back.startswith(("/?", "/browse/")) and "\\" not in back and not back.startswith("//"):
+        return back
+    return "/"
