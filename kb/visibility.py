@@ -173,15 +173,18 @@ def plan_items_visible_to(viewer: Viewer) -> ColumnElement[bool]:
     if viewer.is_public:
         return false()
     plan_of_item = (select(col(PlanVersion.plan_id)).where(col(PlanVersion.id) == col(PlanItem.version_id))
-                    .scalar_subquery())
+                    .correlate(PlanItem).scalar_subquery())
     own = (col(PlanItem.version_id).in_(select(col(PlanVersion.id)).join(Plan, col(Plan.id) == col(PlanVersion.plan_id))
                                         .where(_own_plan(viewer)))
            if viewer.state_code is not None else false())
-    covered = or_(col(PlanShare.whole_plan).is_(True), exists(select(col(PlanShareItem.item_id)).where(
-        col(PlanShareItem.share_id) == col(PlanShare.id), col(PlanShareItem.item_id) == col(PlanItem.id))))
-    shared = exists(select(col(PlanShare.id)).where(
-        col(PlanShare.plan_id) == plan_of_item, col(PlanShare.withdrawn_at).is_(None),
-        col(PlanShare.superseded_at).is_(None), _share_names_viewer(viewer), covered))
+    chosen = (select(col(PlanShareItem.item_id))
+              .where(col(PlanShareItem.share_id) == col(PlanShare.id), col(PlanShareItem.item_id) == col(PlanItem.id))
+              .correlate(PlanShare, PlanItem).exists())
+    covered = or_(col(PlanShare.whole_plan).is_(True), chosen)
+    shared = (select(col(PlanShare.id))
+              .where(col(PlanShare.plan_id) == plan_of_item, col(PlanShare.withdrawn_at).is_(None),
+                     col(PlanShare.superseded_at).is_(None), _share_names_viewer(viewer), covered)
+              .correlate(PlanItem).exists())
     return or_(own, shared)
 
 
