@@ -32,6 +32,9 @@ def _check_account(username: str, role: Role, state_code: str | None, password: 
         problems.append(Problem("username", f"a username has {USERNAME_RULE}", username))
     if role in (Role.reader, Role.focal_point) and state_code is None:
         problems.append(Problem("state", f"a {role.value.replace('_', ' ')} belongs to a state; give their state"))
+    if role == Role.provider and state_code is not None:
+        problems.append(Problem("state", "a provider's user belongs to an assistance provider, not to a state",
+                                state_code))
     if state_code is not None and session.get(State, state_code) is None:
         problems.append(Problem("state", "unknown state", state_code))
     if password_needed and password is None:

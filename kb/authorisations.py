@@ -157,29 +157,51 @@ def in_force_summary(session: Session, practice: Practice) -> dict[str, object]:
 # -- the lock --------------------------------------------------------------------------------------
 
 
+def take_decision_lock(session: Session, table: str, row_id: int) -> int:
+    """Lock one row's decisions (a practice, a plan) to the end of the transaction; return its decision version.
+
+    On SQLite the write lock is taken by the first write, so the lock is a write that changes nothing.
+    `table` is a table name of kb.models with a `decision_version` column, never user input.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        statement = text(f"SELECT decision_version FROM {table} WHERE id = :id FOR UPDATE")
+    else:
+        session.execute(text(f"UPDATE {table} SET decision_version = decision_version WHERE id = :id"), {"id": row_id})
+        statement = text(f"SELECT decision_version FROM {table} WHERE id = :id")
+    return int(session.execute(statement, {"id": row_id}).scalar_one())
+
+
+def advance_decision_version(session: Session, table: str, row_id: int, version: int) -> int:
+    """Advance a locked row's decision version past `version`; return the new one."""
+    session.execute(text(f"UPDATE {table} SET decision_version = :next WHERE id = :id"),
+                    {"next": version + 1, "id": row_id})
+    return version + 1
+
+
 def lock_for_decision(session: Session, practice: Practice, *, based_on: int | None = None) -> int:
     """Take the practice's decision lock, check the version the caller decided on, advance it; return the new one.
 
     Held to the end of the caller's transaction, so decisions on one practice (from any process) run one after
-    the other. On SQLite the write lock is taken by the first write, so the lock is a write that changes nothing.
+    the other.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        statement = text("SELECT decision_version FROM practice WHERE id = :id FOR UPDATE")
-    else:
-        session.execute(text("UPDATE practice SET decision_version = decision_version WHERE id = :id"),
-                        {"id": practice.id})
-        statement = text("SELECT decision_version FROM practice WHERE id = :id")
-    version = int(session.execute(statement, {"id": practice.id}).scalar_one())
+    version = take_decision_lock(session, "practice", practice.id or 0)
     if based_on is not None and based_on != version:
         raise Conflict(
             "Another decision on this practice was recorded while you were deciding, so yours was not applied. "
             f"Now in force: {in_force_summary(session, practice)['description']}. Review it and decide again.",
             current=in_force_summary(session, practice) | {"version": version},
         )
-    session.execute(text("UPDATE practice SET decision_version = :next WHERE id = :id"),
-                    {"next": version + 1, "id": practice.id})
-    set_committed_value(practice, "decision_version", version + 1)
+    set_committed_value(practice, "decision_version", advance_decision_version(session, "practice",
+                                                                               practice.id or 0, version))
     return version + 1
+
+
+def flush_one_in_force(session: Session, what: str) -> None:
+    """Write a new decision; the unique index refuses a second one in force, which is a conflict to report."""
+    try:
+        session.flush()
+    except IntegrityError as exc:  # only a writer that skipped the lock can get here
+        raise Conflict(f"Another decision on this {what} is already in force; reload and decide again.") from exc
 
 
 # -- recording decisions ---------------------------------------------------------------------------
@@ -220,7 +242,7 @@ def grant(
         granted_at=at or now, entered_by=entered_by, entered_via=entered_via, entered_at=now, note=note,
     )
     session.add(authorisation)
-    _flush_one_in_force(session, practice)
+    flush_one_in_force(session, "practice")
     for network in networks:
         session.add(AuthorisationNetwork(authorisation_id=authorisation.id or 0, network_id=network.id or 0))
     session.flush()
@@ -230,14 +252,6 @@ def grant(
         after=decision_of(session, authorisation).summary(),
     )
     return authorisation
-
-
-def _flush_one_in_force(session: Session, practice: Practice) -> None:
-    """Write the new decision; the unique index refuses a second one in force, which is a conflict to report."""
-    try:
-        session.flush()
-    except IntegrityError as exc:  # only a writer that skipped the lock can get here
-        raise Conflict("Another decision on this practice is already in force; reload and decide again.") from exc
 
 
 def _not_a_draft(practice: Practice) -> None:

@@ -67,6 +67,8 @@ class Role(StrEnum):
     focal_point = "focal_point"
     curator = "curator"
     admin = "admin"
+    provider = "provider"
+    """A user of an assistance-provider organisation (kb.plan_shares): no state, sees only plans shared with it."""
 
 
 SECRETARIAT_ROLES = frozenset({Role.curator, Role.admin})
@@ -270,6 +272,221 @@ def as_date(value: date | datetime | None) -> datetime | None:
 
 # -- review missions, their findings and improvement plans (kb.missions, kb.plans) ----------------------------
 # (tables of the missions-and-plans capability go here)
+
+
+class MissionStatus(StrEnum):
+    planned = "planned"
+    conducted = "conducted"
+    report_issued = "report_issued"
+    closed = "closed"
+
+
+class FindingKind(StrEnum):
+    recommendation = "recommendation"
+    suggestion = "suggestion"
+    good_practice = "good_practice"
+
+
+NEED_KINDS = frozenset({FindingKind.recommendation, FindingKind.suggestion})
+
+
+class Priority(StrEnum):
+    P1 = "P1"
+    P2 = "P2"
+    P3 = "P3"
+    P4 = "P4"
+
+
+class ItemStatus(StrEnum):
+    open = "open"
+    in_progress = "in_progress"
+    done = "done"
+    closed_on_progress = "closed_on_progress"
+    dropped = "dropped"
+
+
+OPEN_ITEM_STATUSES = frozenset({ItemStatus.open, ItemStatus.in_progress})
+
+
+class StatusSource(StrEnum):
+    self_reported = "self_reported"
+    review = "review"
+
+
+class Mark(StrEnum):
+    """What a focal point decided about a practice matched to a plan item."""
+
+    adopt = "adopt"
+    consider = "consider"
+
+
+class Mission(SQLModel, table=True):
+    """A review mission hosted by one state; confidential to the host and the secretariat (kb.visibility)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    external_id: str = Field(unique=True, index=True, max_length=80)
+    host_state_code: str = Field(foreign_key="state.code", index=True)
+    type: str = Field(max_length=40)
+    title: str = Field(max_length=300)
+    start_date: date
+    end_date: date
+    reference: str = Field(default="", max_length=300)
+    status: MissionStatus = Field(sa_type=String(16))
+    scope: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    follows_id: int | None = Field(default=None, foreign_key="mission.id")
+    summary: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Finding(SQLModel, table=True):
+    """One numbered conclusion of a mission report; recommendations and suggestions never leave the host."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    mission_id: int = Field(foreign_key="mission.id", index=True, ondelete="CASCADE")
+    position: int = 0
+    number: str = Field(max_length=20)
+    kind: FindingKind = Field(sa_type=String(16), index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    domain: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    sector: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    topic: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    functional_area: str | None = Field(default=None, max_length=64)
+    practice_id: int | None = Field(default=None, foreign_key="practice.id", unique=True)
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+    __table_args__ = (UniqueConstraint("mission_id", "number", name="uq_finding_number"),)
+
+
+class Provider(SQLModel, table=True):
+    """An assistance-provider organisation: a kind of member that a state may share its plan with."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, index=True, max_length=32)
+    name: str = Field(max_length=200)
+
+
+class ProviderUser(SQLModel, table=True):
+    """A user who works for an assistance provider."""
+
+    __tablename__ = "provider_user"
+    user_id: int = Field(foreign_key="user.id", primary_key=True, ondelete="CASCADE")
+    provider_id: int = Field(foreign_key="provider.id", primary_key=True, index=True, ondelete="CASCADE")
+
+
+class Plan(SQLModel, table=True):
+    """A state's confidential improvement plan (one per state); its versions hold the items."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    state_code: str = Field(foreign_key="state.code", unique=True)
+    decision_version: int = Field(default=0, description="Advanced by every sharing decision (kb.plan_shares)")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class PlanVersion(SQLModel, table=True):
+    __tablename__ = "plan_version"
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True, ondelete="CASCADE")
+    version: int
+    title: str = Field(max_length=300)
+    started: date
+
+    __table_args__ = (UniqueConstraint("plan_id", "version", name="uq_plan_version"),)
+
+
+class PlanItem(SQLModel, table=True):
+    """One need in a plan version: from a finding, or entered directly (a self-assessment)."""
+
+    __tablename__ = "plan_item"
+    id: int | None = Field(default=None, primary_key=True)
+    version_id: int = Field(foreign_key="plan_version.id", index=True, ondelete="CASCADE")
+    position: int = 0
+    finding_id: int | None = Field(default=None, foreign_key="finding.id", index=True)
+    carried_from_id: int | None = Field(default=None, foreign_key="plan_item.id")
+    functional_area: str = Field(max_length=64)
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    priority: Priority = Field(sa_type=String(4))
+    responsible: str = Field(max_length=300)
+    due: date | None = None
+    status: ItemStatus = Field(default=ItemStatus.open, sa_type=String(24))
+    status_source: StatusSource = Field(default=StatusSource.self_reported, sa_type=String(16))
+    assistance_requested: bool = False
+    assistance_from: str = Field(default="", max_length=300)
+    notes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class PlanItemChange(SQLModel, table=True):
+    """One change to a plan item: who, when, the fields before and after (kept, never overwritten)."""
+
+    __tablename__ = "plan_item_change"
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="plan_item.id", index=True, ondelete="CASCADE")
+    at: datetime = Field(default_factory=utcnow)
+    by: str = Field(max_length=64)
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class PlanItemPractice(SQLModel, table=True):
+    """A practice a focal point marked 'adopt' or 'consider' for a plan item."""
+
+    __tablename__ = "plan_item_practice"
+    item_id: int = Field(foreign_key="plan_item.id", primary_key=True, ondelete="CASCADE")
+    practice_id: int = Field(foreign_key="practice.id", primary_key=True, ondelete="CASCADE")
+    mark: Mark = Field(sa_type=String(16))
+    marked_by: str = Field(max_length=64)
+    marked_at: datetime = Field(default_factory=utcnow)
+
+
+PLAN_SHARE_IN_FORCE = "withdrawn_at IS NULL AND superseded_at IS NULL"
+
+
+class PlanShare(SQLModel, table=True):
+    """A state's decision to share its plan (whole, or chosen items) read only; history like an authorisation.
+
+    At most one share is in force per plan: the database refuses a second (`uq_plan_share_in_force`).
+    """
+
+    __tablename__ = "plan_share"
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True, ondelete="CASCADE")
+    whole_plan: bool = True
+    granted_by: str = Field(max_length=64)
+    granted_at: datetime = Field(default_factory=utcnow)
+    entered_via: str = Field(default="", max_length=300)
+    withdrawn_at: datetime | None = None
+    withdrawn_by: str | None = Field(default=None, max_length=64)
+    superseded_at: datetime | None = None
+
+    __table_args__ = (
+        Index("uq_plan_share_in_force", "plan_id", unique=True,
+              sqlite_where=text(PLAN_SHARE_IN_FORCE), postgresql_where=text(PLAN_SHARE_IN_FORCE)),
+    )
+
+    @property
+    def in_force(self) -> bool:
+        return self.withdrawn_at is None and self.superseded_at is None
+
+
+class PlanShareNetwork(SQLModel, table=True):
+    __tablename__ = "plan_share_network"
+    share_id: int = Field(foreign_key="plan_share.id", primary_key=True, ondelete="CASCADE")
+    network_id: int = Field(foreign_key="network.id", primary_key=True, index=True)
+
+
+class PlanShareProvider(SQLModel, table=True):
+    __tablename__ = "plan_share_provider"
+    share_id: int = Field(foreign_key="plan_share.id", primary_key=True, ondelete="CASCADE")
+    provider_id: int = Field(foreign_key="provider.id", primary_key=True, index=True)
+
+
+class PlanShareItem(SQLModel, table=True):
+    """An item chosen by a share that is not of the whole plan."""
+
+    __tablename__ = "plan_share_item"
+    share_id: int = Field(foreign_key="plan_share.id", primary_key=True, ondelete="CASCADE")
+    item_id: int = Field(foreign_key="plan_item.id", primary_key=True, index=True, ondelete="CASCADE")
 
 
 # -- saved searches, followed topics, alerts and their deliveries (kb.alerts) --------------------------------

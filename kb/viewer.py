@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select, union_all
 
-from kb.models import SECRETARIAT_ROLES, Role, StateNetwork, User, UserNetwork
+from kb.models import SECRETARIAT_ROLES, ProviderUser, Role, StateNetwork, User, UserNetwork
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,8 @@ class Viewer:
     role: Role | None = None
     state_code: str | None = None
     network_ids: frozenset[int] = field(default_factory=frozenset)
+    provider_ids: frozenset[int] = field(default_factory=frozenset)
+    """The assistance providers the user works for (kb.visibility: plans shared with them)."""
     requester: str | None = field(default=None, compare=False)
     """Who is asking, for per-requester caches only (a user, or a visitor's session); never for visibility."""
 
@@ -62,5 +64,7 @@ def viewer_for(session: Session, user: User | None, *, requester: str | None = N
         role=Role(user.role),
         state_code=user.state_code,
         network_ids=frozenset(int(n) for n in networks),
+        provider_ids=frozenset(int(p) for p in session.scalars(
+            select(ProviderUser.provider_id).where(ProviderUser.user_id == user.id))),
         requester=f"user:{user.id}",
     )

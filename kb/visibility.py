@@ -10,7 +10,23 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlmodel import col
 
-from kb.models import Attribution, Authorisation, AuthorisationNetwork, Practice, Scope, Status
+from kb.models import (
+    Attribution,
+    Authorisation,
+    AuthorisationNetwork,
+    Finding,
+    Mission,
+    Plan,
+    PlanItem,
+    PlanShare,
+    PlanShareItem,
+    PlanShareNetwork,
+    PlanShareProvider,
+    PlanVersion,
+    Practice,
+    Scope,
+    Status,
+)
 from kb.viewer import Viewer
 
 
@@ -74,3 +90,104 @@ def sees_as_host(viewer: Viewer, host_state_code: str) -> bool:
     The secretariat and the host state's own users; everyone else sees at most what the host shared.
     """
     return viewer.is_secretariat or (viewer.state_code is not None and viewer.state_code == host_state_code)
+
+
+# -- missions, findings and plans -------------------------------------------------------------------------------
+
+
+def missions_visible_to(viewer: Viewer) -> ColumnElement[bool]:
+    """Return the condition under which `viewer` may see a mission: its host state and the secretariat, always."""
+    if viewer.is_secretariat:
+        return true()
+    if viewer.state_code is None:
+        return false()
+    return col(Mission.host_state_code) == viewer.state_code
+
+
+def findings_visible_to(viewer: Viewer) -> ColumnElement[bool]:
+    """Return the condition under which `viewer` may see a finding: that of its mission; nothing widens it.
+
+    Recommendations and suggestions are the host's needs; no authorisation, share or network reaches them.
+    A good-practice finding reaches others only as the practice entry made from it, under `visible_to`.
+    """
+    if viewer.is_secretariat:
+        return true()
+    return col(Finding.mission_id).in_(select(col(Mission.id)).where(missions_visible_to(viewer)))
+
+
+def finding_note_shown_to(viewer: Viewer) -> bool:
+    """Tell whether the viewer may read the secretariat's note on a finding (the secretariat only)."""
+    return viewer.is_secretariat
+
+
+def _share_in_force() -> ColumnElement[bool]:
+    return and_(col(PlanShare.plan_id) == col(Plan.id), col(PlanShare.withdrawn_at).is_(None),
+                col(PlanShare.superseded_at).is_(None))
+
+
+def _share_names_viewer(viewer: Viewer) -> ColumnElement[bool]:
+    audiences: list[ColumnElement[bool]] = []
+    if viewer.network_ids:
+        audiences.append(exists(select(col(PlanShareNetwork.network_id)).where(
+            col(PlanShareNetwork.share_id) == col(PlanShare.id),
+            col(PlanShareNetwork.network_id).in_(sorted(viewer.network_ids)))))
+    if viewer.provider_ids:
+        audiences.append(exists(select(col(PlanShareProvider.provider_id)).where(
+            col(PlanShareProvider.share_id) == col(PlanShare.id),
+            col(PlanShareProvider.provider_id).in_(sorted(viewer.provider_ids)))))
+    return or_(*audiences) if audiences else false()
+
+
+def _own_plan(viewer: Viewer) -> ColumnElement[bool]:
+    if viewer.state_code is None:
+        return false()
+    return col(Plan.state_code) == viewer.state_code
+
+
+def plans_visible_to(viewer: Viewer) -> ColumnElement[bool]:
+    """Return the condition under which `viewer` may see a plan (at least some of its items).
+
+    Its state, the secretariat, and the audiences (networks, assistance providers) of the share in force.
+    """
+    if viewer.is_secretariat:
+        return true()
+    if viewer.is_public:
+        return false()
+    shared = exists(select(col(PlanShare.id)).where(_share_in_force(), _share_names_viewer(viewer)))
+    return or_(_own_plan(viewer), shared)
+
+
+def plan_edited_by(viewer: Viewer, state_code: str) -> bool:
+    """Tell whether the viewer may change a plan: its state's focal points and the secretariat."""
+    return viewer.is_secretariat or (viewer.is_focal_point and viewer.state_code == state_code)
+
+
+def plan_items_visible_to(viewer: Viewer) -> ColumnElement[bool]:
+    """Return the condition under which `viewer` may see a plan item.
+
+    Its state and the secretariat see every item; a share's audience sees the items the share in force covers:
+    every item of the plan, or the chosen ones.
+    """
+    if viewer.is_secretariat:
+        return true()
+    if viewer.is_public:
+        return false()
+    plan_of_item = (select(col(PlanVersion.plan_id)).where(col(PlanVersion.id) == col(PlanItem.version_id))
+                    .correlate(PlanItem).scalar_subquery())
+    own = (col(PlanItem.version_id).in_(select(col(PlanVersion.id)).join(Plan, col(Plan.id) == col(PlanVersion.plan_id))
+                                        .where(_own_plan(viewer)))
+           if viewer.state_code is not None else false())
+    chosen = (select(col(PlanShareItem.item_id))
+              .where(col(PlanShareItem.share_id) == col(PlanShare.id), col(PlanShareItem.item_id) == col(PlanItem.id))
+              .correlate(PlanShare, PlanItem).exists())
+    covered = or_(col(PlanShare.whole_plan).is_(True), chosen)
+    shared = (select(col(PlanShare.id))
+              .where(col(PlanShare.plan_id) == plan_of_item, col(PlanShare.withdrawn_at).is_(None),
+                     col(PlanShare.superseded_at).is_(None), _share_names_viewer(viewer), covered)
+              .correlate(PlanItem).exists())
+    return or_(own, shared)
+
+
+def plan_shown_whole_to(viewer: Viewer, state_code: str) -> bool:
+    """Tell whether the viewer sees a plan as its state does: findings' text, matches' marks, sharing, history."""
+    return viewer.is_secretariat or (viewer.state_code is not None and viewer.state_code == state_code)

@@ -19,6 +19,7 @@ from kb.config import Settings
 from kb.db import make_engine
 from kb.vocabulary import Vocabulary, load_vocabularies
 from tests.factories import settings_for, writer_for
+from tests.missions_world import build_template, copy_world
 from tests.settings import TestSettings
 
 BACKENDS = ["sqlite", "postgres"]
@@ -116,3 +117,17 @@ def demo_engine(demo_settings: Settings, embedder: Embedder, vocabularies: dict[
 def demo_search(demo_settings: Settings, demo_engine: Engine, embedder: Embedder) -> SearchService:
     """The search service over the demo knowledge base."""
     return open_search(demo_settings, demo_engine, embedder)
+
+
+@pytest.fixture(scope="session")
+def missions_template(tmp_path_factory: pytest.TempPathFactory, vocabularies: dict[str, Vocabulary]) -> Path:
+    """The demo directory, practices (unembedded), missions, findings and plans, loaded once into a SQLite file."""
+    return build_template(tmp_path_factory.mktemp("missions"), vocabularies)
+
+
+@pytest.fixture
+def world(missions_template: Path, tmp_path: Path) -> Iterator[Engine]:
+    """A fresh copy of the missions world on SQLite, for one test."""
+    engine = copy_world(missions_template, tmp_path)
+    yield engine
+    engine.dispose()

@@ -2,9 +2,10 @@
 
 from fastapi import APIRouter
 
-from web.api import audit, authorisations, curation, exports, networks, practices, search, statistics, topics, users
+from web.api import (audit, authorisations, curation, exports, missions, networks, plans, practices, search, statistics,
+                    topics, users)
 
 api_router = APIRouter(prefix="/api/v1")
 for module in (exports, search, topics, practices,  # exports first: /practices/{id}.csv before /practices/{id}
-               authorisations, curation, networks, users, audit, statistics):
+               authorisations, curation, networks, users, audit, statistics, missions, plans):
     api_router.include_router(module.router)
