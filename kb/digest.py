@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate
 from html import escape
 
 from kb.alerts import filters_data
-from kb.models import Alert
+from kb.models import Alert, AlertKind
 from kb.queries import Filters
 from kb.schemas import PracticeSummaryPublic
 
+NOTICES = {AlertKind.awaiting_decision: "as your state's focal point",
+           AlertKind.host_decided: "as a member of the secretariat"}
 SHOWN = 10  # entries written out in one message; the rest are counted ("and 3 more")
 
 
@@ -25,6 +27,7 @@ class Digest:
     filters: Filters
     entries: Sequence[PracticeSummaryPublic]
     more: int
+    reasons: Mapping[str, str] = field(default_factory=dict)  # by public id: why a decision notice names it
 
 
 def terms_of(alert: Alert, filters: Filters) -> str:
@@ -45,22 +48,32 @@ def compose(digest: Digest, *, to: str, sender: str, portal: str, manage_url: st
     """Build the message with a plain-text and an HTML part."""
     alert, entries = digest.alert, digest.entries
     count = len(entries) + digest.more
-    subject = f"{count} new practice{'s' if count != 1 else ''} for your alert \u201c{alert.name}\u201d"
-    why = f"You receive this because you saved the alert \u201c{alert.name}\u201d ({terms_of(alert, digest.filters)})."
+    plural = "s" if count != 1 else ""
+    if alert.kind in NOTICES:
+        subject = f"{count} practice{plural}: {alert.name}"
+        why = f"You receive this decision notice ({NOTICES[alert.kind]}); you can switch decision notices off."
+    else:
+        subject = f"{count} new practice{plural} for your alert \u201c{alert.name}\u201d"
+        why = (f"You receive this because you saved the alert \u201c{alert.name}\u201d "
+               f"({terms_of(alert, digest.filters)}).")
     link = f"{portal.rstrip('/')}/practices/"
     more = f"and {digest.more} more: open the alert in the portal to see them all." if digest.more else ""
 
     lines = [subject, ""]
     for entry in entries:
         host = entry.host_state or "host not named"
-        lines += [f"* {entry.title} ({host}, {entry.source_year})", f"  {entry.summary}", f"  {link}{entry.id}", ""]
+        reason = [f"  {digest.reasons[entry.id]}"] if entry.id in digest.reasons else []
+        lines += [f"* {entry.title} ({host}, {entry.source_year})", *reason, f"  {entry.summary}",
+                  f"  {link}{entry.id}", ""]
     if more:
         lines += [more, ""]
     lines += ["--", why, f"Manage or stop this alert: {manage_url}"]
 
     items = "".join(
         f'<li><a href="{escape(link + entry.id)}">{escape(entry.title)}</a> '
-        f"({escape(entry.host_state or 'host not named')}, {entry.source_year})<br>{escape(entry.summary)}</li>"
+        f"({escape(entry.host_state or 'host not named')}, {entry.source_year})"
+        + (f"<br><strong>{escape(digest.reasons[entry.id])}</strong>" if entry.id in digest.reasons else "")
+        + f"<br>{escape(entry.summary)}</li>"
         for entry in entries)
     html = (f"<!doctype html><html><body><h1>{escape(subject)}</h1><ul>{items}</ul>"
             + (f"<p>{escape(more)}</p>" if more else "")

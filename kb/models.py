@@ -291,6 +291,9 @@ class Frequency(StrEnum):
     paused = "paused"
 
 
+NOTICE_CONDITION = "kind IN ('awaiting_decision', 'host_decided')"
+
+
 class Alert(SQLModel, table=True):
     """A saved search or followed topic of one user, delivered by e-mail and readable as a feed."""
 
@@ -305,6 +308,11 @@ class Alert(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     last_delivered_at: datetime | None = None
     seen_event_id: int = Field(default=0, description="Decision notices: the last audit event already considered")
+
+    __table_args__ = (  # one decision-notice alert per person, even when several senders make them at once
+        Index("uq_alert_notice", "user_id", "kind", unique=True,
+              sqlite_where=text(NOTICE_CONDITION), postgresql_where=text(NOTICE_CONDITION)),
+    )
 
 
 class AlertAnnounced(SQLModel, table=True):

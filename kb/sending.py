@@ -17,18 +17,21 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from kb.alerts import Finder, filters_of, is_due, manage_token, mark_announced, new_matches, record_delivery
+from kb.alerts import Finder, Match, filters_of, is_due, manage_token, mark_announced, new_matches, record_delivery
 from kb.config import Settings
 from kb.digest import SHOWN, Digest, compose
 from kb.identifying import IdentifyingTerms
 from kb.mail import Mailer, MailError
-from kb.models import Alert, AlertKind, AlertProfile, Frequency, User, utcnow
+from kb.models import Alert, AlertKind, AlertProfile, Frequency, Practice, User, utcnow
+from kb.notices import NOTICE_KINDS, ensure_notice_alerts, new_notices, notices_on
 from kb.projection import Projection, practices_by_id
 from kb.queries import tags_by_practice
 from kb.viewer import viewer_for
+from kb.visibility import sees_as_host
 
 log = logging.getLogger("kb.alerts")
 
@@ -69,6 +72,11 @@ class Sender:
         """Deliver every alert that is due; return how each went."""
         now = now or utcnow()
         report = SendReport(outcomes={})
+        try:
+            with Session(self.engine) as session, session.begin():
+                ensure_notice_alerts(session)
+        except IntegrityError:
+            pass  # another sender made them at the same moment
         for alert_id in self._candidates():
             outcome = self.send_one(alert_id, now)
             report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
@@ -77,7 +85,7 @@ class Sender:
     def _candidates(self) -> list[int]:
         with Session(self.engine) as session:
             statement = (select(Alert.id).join(User, col(User.id) == col(Alert.user_id))
-                         .where(col(Alert.kind).in_(WATCHED), Alert.frequency != Frequency.paused,
+                         .where(col(Alert.kind).in_(WATCHED + NOTICE_KINDS), Alert.frequency != Frequency.paused,
                                 col(User.is_active).is_(True))
                          .order_by(col(Alert.id)))
             return [int(i or 0) for i in session.exec(statement)]
@@ -95,9 +103,26 @@ class Sender:
                 session.rollback()
                 return Outcome.skipped
             viewer = viewer_for(session, user)
-            fresh = new_matches(session, alert=alert, viewer=viewer, finder=self.finder)
+            newest: int | None = None
+            reasons: dict[int, str] = {}
+            if alert.kind in NOTICE_KINDS:
+                if not notices_on(session, user):
+                    session.rollback()
+                    return Outcome.skipped
+                notices, newest = new_notices(session, alert=alert, user=user, viewer=viewer)
+                reasons = {n.practice_id: n.reason for n in notices}
+                hosts = dict(session.exec(select(Practice.id, Practice.host_state_code)
+                                          .where(col(Practice.id).in_(list(reasons)))).all()) if reasons else {}
+                fresh = [Match(pid, sees_as_host(viewer, hosts[pid])) for pid in reasons if pid in hosts]
+            else:
+                fresh = new_matches(session, alert=alert, viewer=viewer, finder=self.finder)
             if not fresh:
-                session.rollback()  # an empty digest is not sent
+                if newest is not None and newest != alert.seen_event_id:
+                    alert.seen_event_id = newest  # nothing for this recipient in these events: not again
+                    session.add(alert)
+                    session.commit()
+                else:
+                    session.rollback()  # an empty digest is not sent
                 return Outcome.nothing_new
             ids = [m.practice_id for m in fresh]
             rows = practices_by_id(session, ids)
@@ -110,7 +135,9 @@ class Sender:
             secret = self.settings.session_key()
             manage_url = f"{self.settings.public_url.rstrip('/')}/alerts/manage/{manage_token(alert, secret)}"
             message = compose(Digest(alert=alert, filters=filters_of(alert), entries=entries,
-                                     more=len(fresh) - len(shown)),
+                                     more=len(fresh) - len(shown),
+                                     reasons={rows[m.practice_id].public_id: reasons[m.practice_id]
+                                              for m in shown if m.practice_id in reasons}),
                               to=profile.email, sender=self.settings.mail_from, portal=self.settings.public_url,
                               manage_url=manage_url)
             try:
@@ -122,7 +149,10 @@ class Sender:
                     record_delivery(logging_session, alert=alert, user=user, recipient=profile.email,
                                     practices=public_ids, result=Outcome.failed, detail=str(exc))
                 return Outcome.failed
-            mark_announced(session, alert, ids)
+            if newest is None:
+                mark_announced(session, alert, ids)
+            else:
+                alert.seen_event_id = newest
             alert.last_delivered_at = now
             session.add(alert)
             record_delivery(session, alert=alert, user=user, recipient=profile.email, practices=public_ids,

@@ -16,6 +16,7 @@ depends_on = None
 
 S = sqlmodel.sql.sqltypes.AutoString
 WHEN = sqlmodel.sql.sqltypes.UTCDateTime
+NOTICE = "kind IN ('awaiting_decision', 'host_decided')"
 
 
 def upgrade() -> None:
@@ -37,6 +38,8 @@ def upgrade() -> None:
     )
     op.create_index("ix_alert_public_id", "alert", ["public_id"], unique=True)
     op.create_index("ix_alert_user_id", "alert", ["user_id"])
+    op.create_index("uq_alert_notice", "alert", ["user_id", "kind"], unique=True,
+                    sqlite_where=sa.text(NOTICE), postgresql_where=sa.text(NOTICE))
     op.create_table(
         "alert_announced",
         sa.Column("alert_id", sa.Integer(), nullable=False),
