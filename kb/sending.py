@@ -17,8 +17,8 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from kb.alerts import Finder, Match, filters_of, is_due, manage_token, mark_announced, new_matches, record_delivery
