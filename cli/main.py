@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from cli.missions import missions_app
+from cli.alerts import alerts_app
 
 app = typer.Typer(help="Good-practice knowledge base with permission-aware semantic search.", no_args_is_help=True)
 users_app = typer.Typer(help="Manage user accounts and API tokens.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(missions_app, name="missions")
+app.add_typer(alerts_app, name="alerts")
 
 
 if TYPE_CHECKING:

@@ -6,6 +6,7 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -48,6 +49,13 @@ class Settings(BaseSettings):
                                                               "come from at least this many host states")
     stat_max_share: float = Field(default=70.0, gt=0, le=100, description="Statistics: and no one state "
                                                                           "contributes more than this % of it")
+    smtp_host: str = Field(default="", description="SMTP server for alert mail; empty: `kb alerts send` refuses to run")
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_tls: Literal["none", "starttls", "ssl"] = Field(default="starttls", description="How to secure SMTP")
+    mail_from: str = Field(default="", description="Sender address of alert mail, e.g. kb@secretariat.example")
+    public_url: str = Field(default="http://127.0.0.1:8000", description="The portal's address, for links in mail")
 
     @field_validator("database_url")
     @classmethod

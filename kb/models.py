@@ -491,3 +491,77 @@ class PlanShareItem(SQLModel, table=True):
 
 # -- saved searches, followed topics, alerts and their deliveries (kb.alerts) --------------------------------
 # (tables of the alerts capability go here)
+
+
+class AlertKind(StrEnum):
+    """What an alert watches: a saved search, a followed topic, or (for focal points and the secretariat) decisions."""
+
+    search = "search"
+    topic = "topic"
+    awaiting_decision = "awaiting_decision"  # a focal point: practices of their state waiting for the host
+    host_decided = "host_decided"  # the secretariat: a host decided on sharing
+
+
+class Frequency(StrEnum):
+    asap = "asap"
+    daily = "daily"
+    weekly = "weekly"
+    paused = "paused"
+
+
+NOTICE_CONDITION = "kind IN ('awaiting_decision', 'host_decided')"
+
+
+class Alert(SQLModel, table=True):
+    """A saved search or followed topic of one user, delivered by e-mail and readable as a feed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(default_factory=new_public_id, unique=True, index=True, max_length=16)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    kind: AlertKind = Field(default=AlertKind.search, sa_type=String(24))
+    name: str = Field(max_length=200)
+    query: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    filters: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    frequency: Frequency = Field(default=Frequency.daily, sa_type=String(16))
+    created_at: datetime = Field(default_factory=utcnow)
+    last_delivered_at: datetime | None = None
+    seen_event_id: int = Field(default=0, description="Decision notices: the last audit event already considered")
+
+    __table_args__ = (  # one decision-notice alert per person, even when several senders make them at once
+        Index("uq_alert_notice", "user_id", "kind", unique=True,
+              sqlite_where=text(NOTICE_CONDITION), postgresql_where=text(NOTICE_CONDITION)),
+    )
+
+
+class AlertAnnounced(SQLModel, table=True):
+    """A practice already announced to an alert's recipient: "new" is what is visible and not in this set."""
+
+    __tablename__ = "alert_announced"
+    alert_id: int = Field(foreign_key="alert.id", primary_key=True, ondelete="CASCADE")
+    practice_id: int = Field(foreign_key="practice.id", primary_key=True, ondelete="CASCADE")
+    at: datetime = Field(default_factory=utcnow)
+
+
+class AlertDelivery(SQLModel, table=True):
+    """One attempt to deliver an alert: to whom, which practices (public ids), when, and what the server said."""
+
+    __tablename__ = "alert_delivery"
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int | None = Field(default=None, foreign_key="alert.id", index=True, ondelete="SET NULL")
+    user_id: int | None = Field(default=None, foreign_key="user.id", index=True, ondelete="SET NULL")
+    recipient: str = Field(max_length=320)
+    alert_name: str = Field(max_length=200)
+    practices: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    at: datetime = Field(default_factory=utcnow, index=True)
+    result: str = Field(max_length=16, description="sent or failed")
+    detail: str = Field(default="", max_length=1000)
+
+
+class AlertProfile(SQLModel, table=True):
+    """A user's alert settings: where mail goes, the key their feed token signs, decision notices on or off."""
+
+    __tablename__ = "alert_profile"
+    user_id: int = Field(foreign_key="user.id", primary_key=True, ondelete="CASCADE")
+    email: str = Field(default="", max_length=320)
+    feed_key: str | None = Field(default=None, unique=True, index=True, max_length=64)
+    decision_notices: bool = True

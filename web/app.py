@@ -16,6 +16,7 @@ from kb.db import make_engine
 from web.api import api_router
 from web.docs import router as docs_router
 from web.errors import add_error_handlers
+from web.feeds import router as feeds_router
 from web.login_limit import LoginLimiter
 from web.pages import pages_router
 from web.security import SecurityHeadersMiddleware
@@ -61,5 +62,6 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api_router)
     app.include_router(docs_router)
+    app.include_router(feeds_router)
     app.include_router(pages_router)
     return app
