@@ -1,7 +1,7 @@
 """missions, findings, plans with versions, items, changes, marks and shares; assistance providers
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-02 06:26:50.977938
 """
 
@@ -11,7 +11,7 @@ import sqlmodel
 
 
 revision = '0004'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
