@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from cli.missions import missions_app
 from cli.alerts import alerts_app
+from cli.missions import missions_app
 
 app = typer.Typer(help="Good-practice knowledge base with permission-aware semantic search.", no_args_is_help=True)
 users_app = typer.Typer(help="Manage user accounts and API tokens.", no_args_is_help=True)

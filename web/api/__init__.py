@@ -2,8 +2,20 @@
 
 from fastapi import APIRouter
 
-from web.api import (audit, authorisations, curation, exports, missions, networks, plans, practices, search, statistics,
-                    topics, users)
+from web.api import (
+    audit,
+    authorisations,
+    curation,
+    exports,
+    missions,
+    networks,
+    plans,
+    practices,
+    search,
+    statistics,
+    topics,
+    users,
+)
 
 api_router = APIRouter(prefix="/api/v1")
 for module in (exports, search, topics, practices,  # exports first: /practices/{id}.csv before /practices/{id}
