@@ -13,9 +13,10 @@ from sqlmodel import Session
 from ingest.mission_readers import RawMission, read_missions
 from ingest.pipeline import MAX_FILE_BYTES, IngestReport, collect_files
 from ingest.readers import ReadError, decode
-from ingest.validate import IngestError, _field_path, _kind_of, _shown
+from ingest.validate import IngestError, _kind_of, _shown
 from kb.mission_records import MissionNames, MissionRecord, check_mission
 from kb.missions import mission_names, upsert_mission
+from kb.plain_words import field_path as _field_path
 from kb.practices import Outcome
 from kb.vocabulary import Vocabulary
 
