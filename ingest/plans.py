@@ -15,9 +15,10 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ingest.pipeline import IngestReport, collect_files
 from ingest.readers import ReadError, _construct, _field_lines, _yaml_node, decode
-from ingest.validate import IngestError, _field_path, _shown
+from ingest.validate import IngestError, _shown
 from kb import audit
 from kb.models import NEED_KINDS, Finding, Mission, PlanItem, PlanItemChange, PlanVersion, State
+from kb.plain_words import field_path as _field_path
 from kb.plan_records import ItemRecord, PlanRecord, area_problem, version_problems
 from kb.plans import add_version, ensure_plan, item_key, item_snapshot
 from kb.vocabulary import Vocabulary
