@@ -162,11 +162,11 @@ def test_upload_reports_every_problem_at_once_and_check_only_stores_nothing(
     expect(report).to_contain_text("Nothing from this file was stored")
     problems = report.locator("tbody tr")
     expect(problems).to_have_count(4)  # kind, host state, year and topic, all in the first round
-    text = report.inner_text()
+    said = report.inner_text()
     for fragment in ("must be one of 'good_practice' or 'country_practice'", "unknown state", "XZ",
                      "must be a whole number", "did you mean 'insider_threat'?"):
-        assert fragment in text
-    assert "Input should" not in text
+        assert fragment in said
+    assert "Input should" not in said
     screenshot(page, "15-upload-report")
     page.set_viewport_size({"width": 390, "height": 844})
     screenshot(page, "15-upload-report-390")
@@ -254,7 +254,7 @@ def test_reset_forces_a_new_password_and_a_person_manages_their_own_tokens(open_
     expect(row).to_contain_text("Active")
     bearer = {"Authorization": f"Bearer {token}"}
     assert person.request.get("/api/v1/search?q=door", headers=bearer).status == 200
-    person.reload()
+    person.goto("/account")
     expect(person.get_by_test_id("new-token")).to_have_count(0)  # shown once
     person.get_by_test_id("token").filter(has_text="regulator dashboard").get_by_role("button", name="Revoke").click()
     expect(person.get_by_test_id("token").filter(has_text="regulator dashboard")).to_contain_text("Revoked")
