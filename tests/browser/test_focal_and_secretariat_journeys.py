@@ -115,8 +115,11 @@ def test_audit_log_filters_by_person_and_object_with_empty_dates_and_shows_field
     page.get_by_label("Object").fill("GP-NUC-021")
     page.get_by_role("button", name="Filter").click()
     expect(events.first.locator("code").last).to_have_text("GP-NUC-021")
+    page.wait_for_load_state("networkidle")
+    assert "object=GP-NUC-021" in page.url and "actor=curator" in page.url
     assert all("GP-NUC-021" in e.inner_text() for e in events.all())
     events.first.get_by_text("changed").click()
+    expect(events.first.get_by_test_id("diff")).to_be_visible()
     diff = events.first.get_by_test_id("diff")
     summary_row = diff.locator("tr", has=page.locator("th", has_text="summary"))
     expect(summary_row.locator(".before")).to_have_text(old)
