@@ -53,7 +53,7 @@ class Vocabulary:
         """Return the problem of a value that is no term here: what is allowed, and the closest term."""
         hint = self.closest(value)
         suggestion = f" (did you mean '{hint}'?)" if hint else ""
-        return Problem(field, f"unknown value; allowed: {', '.join(self.terms)}{suggestion}", value)
+        return Problem(field, f"unknown value{suggestion}; allowed: {', '.join(self.terms)}", value)
 
     def children(self, term_id: str) -> list[Term]:
         return [t for t in self.terms.values() if t.parent == term_id]

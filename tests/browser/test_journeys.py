@@ -181,6 +181,7 @@ def test_curator_creates_a_practice_and_an_upload_with_a_bad_record_stores_nothi
     page.get_by_label("Body (Markdown)").fill("## What was done\n\nCards **expire** at midnight.")
     expect(page.locator("#preview strong")).to_have_text("expire")
     page.get_by_label("Host state").select_option("XA")
+    page.get_by_label("Source", exact=True).select_option("ippas")  # no source is chosen for the curator
     page.get_by_label("Year", exact=True).fill("2024")
     page.locator("input[name=domain][value=security]").check()
     page.locator("input[name=sector][value=nuclear_power]").check()

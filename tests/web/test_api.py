@@ -106,5 +106,5 @@ def test_an_unknown_filter_value_names_the_field_and_the_closest_term(client: Te
     assert response.status_code == 422
     problem = response.json()["detail"][0]
     assert problem["loc"] == ["query", "topic"] and problem["input"] == "insider threats"
-    assert problem["msg"].startswith("unknown value; allowed: ")
+    assert problem["msg"].startswith("unknown value (did you mean 'insider_threat'?); allowed: ")
     assert "did you mean 'insider_threat'?" in problem["msg"]

@@ -128,7 +128,9 @@ def _beside_fields(problems: list[Problem]) -> dict[str, str]:
     for problem in problems:
         path = problem.field or "record"
         name = _FORM_FIELDS.get(path, path.split(".", 1)[0])
-        errors[name] = f"{errors[name]}; {problem.message}" if name in errors else problem.message
+        said = f"“{problem.value}”: {problem.message}" if isinstance(problem.value, str) and problem.value \
+            and name in TAG_VOCABULARIES else problem.message  # which of the ticked terms is meant
+        errors[name] = f"{errors[name]}; {said}" if name in errors else said
     return errors
 
 

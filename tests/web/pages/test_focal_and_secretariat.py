@@ -99,7 +99,9 @@ def test_practice_form_shows_problems_and_stores_nothing(signed_in: Callable[[st
         "host_state": "XA", "source_type": "ippas", "source_year": "2020", "domain": "security",
         "sector": "nuclear_power", "topic": "no_such_topic"})
     assert response.status_code == 422
-    assert "no_such_topic" in soup(response.text).find(attrs={"role": "alert"}).get_text()
+    page = soup(response.text)
+    assert "Topic" in page.find(attrs={"role": "alert"}).get_text()  # the summary names the field...
+    assert "no_such_topic" in page.find(attrs={"data-testid": "error-topic"}).get_text()  # ...shown beside it
     assert client.get("/practices/GP-TEST-1").status_code == 404  # the secretariat's reference: nothing there
 
 
