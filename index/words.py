@@ -34,16 +34,15 @@ class WordIndex:
 
     def add(self, doc_id: int, text: str) -> None:
         """Record a document's words, replacing any earlier version with its id."""
+        words = set(_WORD.findall(text.casefold()))
+        words -= _STOPWORDS
         with self._lock:
-            ids = [self._id_of(w) for w in dict.fromkeys(words_of(text))]
-            self._docs[doc_id] = np.asarray(ids, dtype=np.int32)
-
-    def _id_of(self, word: str) -> int:
-        found = self._ids.get(word)
-        if found is None:
-            found = self._ids[word] = len(self._words)
-            self._words.append(word)
-        return found
+            ids = self._ids
+            for word in words:
+                if word not in ids:
+                    ids[word] = len(self._words)
+                    self._words.append(word)
+            self._docs[doc_id] = np.fromiter(map(ids.__getitem__, words), dtype=np.int32, count=len(words))
 
     def passing(self, documents: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]]:
         """Record the words of documents as they pass on to another index."""

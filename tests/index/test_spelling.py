@@ -16,9 +16,9 @@ from index.search import SearchService
 from index.service import open_search
 from index.spelling import Speller, vocabulary_words
 from kb import migrate
-from kb.authorisations import authorise
+from kb.authorisations import authorise, withdraw
 from kb.db import make_engine
-from kb.models import Attribution, Scope, User
+from kb.models import Attribution, Practice, Scope, User
 from kb.practices import upsert_practice
 from kb.viewer import PUBLIC, Viewer, viewer_for
 from kb.vocabulary import Vocabulary
@@ -94,3 +94,17 @@ def test_the_page_offers_a_link_that_runs_the_corrected_search(world: tuple[Engi
     assert link is not None and link.get_text() == "badge audits"
     corrected = soup(client.get(str(link["href"])).text)
     assert [a.get_text() for a in corrected.select("li.result h3 a")] == [SHARED.title]
+
+
+def test_a_withdrawn_entry_stops_lending_its_words_on_the_next_request(
+    world: tuple[Engine, SearchService, TestClient],
+) -> None:
+    engine, search, _ = world
+    with Session(engine) as session:
+        assert search.suggest(session, PUBLIC, "badje audts") == "badge audits", "positive control"
+    with Session(engine) as session, session.begin():
+        shared = session.exec(select(Practice).where(Practice.external_id == SHARED.id)).one()
+        withdraw(session, practice=shared, by="focal.xa", via="test")
+    with Session(engine) as session:
+        assert "badge" not in (search.suggest(session, PUBLIC, "badje audts") or ""), "only the entry had the word"
+        assert search.suggest(session, curator(session), "badje audts") == "badge audits"
