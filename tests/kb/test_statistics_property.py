@@ -46,7 +46,7 @@ from tests.kb.test_visibility_property import (
 )
 
 # Fewer worlds than the visibility test (each world checks many tables); KB_TEST_WORLDS overrides, as there.
-WORLD_COUNT = int(os.environ.get("KB_TEST_WORLDS", "300"))
+WORLD_COUNT = int(os.environ.get("KB_TEST_WORLDS", "200"))
 WORLDS = settings(settings.get_profile("visibility-worlds"), max_examples=WORLD_COUNT)
 DIMENSIONS = ("topic_group", "topic", "sector", "domain", "kind", "source_type", "year")
 YEARS = (2015, 2016, 2017, 2018)
