@@ -54,24 +54,33 @@ def passes_primary(facts: Sequence[Fact], rule: Rule) -> bool:
     return len(named) >= rule.min_states and largest * 100 <= rule.max_share * len(facts)
 
 
-def in_span(vectors: Sequence[Sequence[int]], target: Sequence[int]) -> bool:
-    """Tell whether `target` is a linear combination of `vectors` (exact arithmetic)."""
-    basis: list[tuple[int, list[Fraction]]] = []  # (pivot column, reduced row)
+class Span:
+    """The linear span of some integer vectors, kept as a reduced basis (exact arithmetic)."""
 
-    def reduce(row: Sequence[int] | list[Fraction]) -> list[Fraction]:
+    def __init__(self, vectors: Iterable[Sequence[int]]) -> None:
+        self.basis: list[tuple[int, list[Fraction]]] = []  # (pivot column, reduced row)
+        for vector in vectors:
+            reduced = self._reduce(vector)
+            pivot = next((i for i, x in enumerate(reduced) if x), None)
+            if pivot is not None:
+                self.basis.append((pivot, reduced))
+
+    def _reduce(self, row: Sequence[int]) -> list[Fraction]:
         reduced = [Fraction(x) for x in row]
-        for pivot, base in basis:
+        for pivot, base in self.basis:
             if reduced[pivot]:
                 factor = reduced[pivot] / base[pivot]
                 reduced = [a - factor * b for a, b in zip(reduced, base, strict=True)]
         return reduced
 
-    for vector in vectors:
-        reduced = reduce(vector)
-        pivot = next((i for i, x in enumerate(reduced) if x), None)
-        if pivot is not None:
-            basis.append((pivot, reduced))
-    return not any(reduce(target))
+    def holds(self, target: Sequence[int]) -> bool:
+        """Tell whether `target` is a linear combination of the vectors."""
+        return not any(self._reduce(target))
+
+
+def in_span(vectors: Sequence[Sequence[int]], target: Sequence[int]) -> bool:
+    """Tell whether `target` is a linear combination of `vectors` (exact arithmetic)."""
+    return Span(vectors).holds(target)
 
 
 class Disclosure:
@@ -117,8 +126,8 @@ class Disclosure:
         counted_singles = [part for part in singles if part not in hidden]
         counted = [ids, *counted_singles, *(part for part in ranges if part not in hidden)]
         atoms = _atoms(ids, parts)
-        vectors = [[int(atom <= part) for atom in atoms] for part in counted]
-        if any(in_span(vectors, [int(atom <= part) for atom in atoms]) for part in hidden):
+        span = Span([int(atom <= part) for atom in atoms] for part in counted)
+        if any(span.holds([int(atom <= part) for atom in atoms]) for part in hidden):
             return False
         if sum(len(part) for part in counted_singles) == len(frozenset().union(*counted_singles)):
             rest = ids.difference(*counted_singles)  # its count is the set's minus the counted parts'
