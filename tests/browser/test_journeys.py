@@ -31,7 +31,7 @@ def describe_problem(page: Page, problem: str) -> list[str]:
 
 def result_ids(page: Page) -> list[str]:
     hrefs = [link.get_attribute("href") or "" for link in page.locator(".result h3 a").all()]
-    return [href.split("?", 1)[0].rsplit("/", 1)[-1] for href in hrefs]  # links carry the search to go back to
+    return [href.rsplit("/", 1)[-1] for href in hrefs]
 
 
 def public_practices(engine: Engine) -> set[str]:

@@ -85,6 +85,10 @@ def test_on_a_phone_filters_fold_behind_one_control_and_the_search_box_is_full_w
     box = page.get_by_label("Describe your problem").bounding_box()
     assert box is not None and box["width"] >= PHONE["width"] - 60, box
     screenshot(page, "reader-search-390")
+    page.locator(".result h3 a").first.click()
+    page.wait_for_url("**/practices/**")
+    screenshot(page, "reader-practice-390")
+    page.go_back()
     toggle.click()
     expect(page.locator(".facets")).to_be_visible()
     wait_for_results(page, lambda: page.locator("input[name=kind]").first.check())
@@ -114,7 +118,10 @@ def test_header_related_cards_breadcrumb_and_icon_at_1280(open_page: Callable[[]
     ours = page.get_by_role("link", name="Our state's practices")
     search = page.get_by_role("navigation", name="Main").get_by_role("link", name="Search")
     assert ours.bounding_box()["height"] == search.bounding_box()["height"], "the label stays on one line"
+    assert ours.bounding_box()["y"] == search.bounding_box()["y"], "the menu stays on one row"
+    screenshot(page, "reader-home-focal-1280")
     describe_problem(page, DOOR_PROBLEM)
+    screenshot(page, "reader-search-1280")
     page.locator(".result h3 a").first.click()
     page.wait_for_url("**/practices/**")
     crumb = page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Search")

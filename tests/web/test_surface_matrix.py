@@ -3,6 +3,8 @@ role × scope × attribution × status × own/other state × network membership,
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -65,6 +67,12 @@ def test_every_surface_obeys_the_rule(world, person: Person) -> None:  # type: i
     assert listing["facets"]["host_state"].get(HOST, 0) == len(named)
     assert sum(listing["facets"]["kind"].values()) == len(visible)
 
+    exported = client.get("/api/v1/search.json", headers=auth).json()
+    assert exported["total"] == len(visible) and {r["id"] for r in exported["results"]} == visible
+    rows = list(csv.DictReader(io.StringIO(client.get("/api/v1/search.csv", headers=auth).text)))
+    assert {r["id"] for r in rows} == visible
+    assert {r["id"] for r in rows if r["host_state"] == HOST} == named
+
     searched = client.get("/api/v1/search", params={"q": "Practice insider threat", "limit": 100}, headers=auth)
     assert {r["id"] for r in searched.json()["results"]} <= visible
     filtered = client.get("/api/v1/search", params={"host_state": HOST, "limit": 100}, headers=auth).json()
@@ -78,14 +86,19 @@ def test_every_surface_obeys_the_rule(world, person: Person) -> None:  # type: i
     for case in cases:
         api = client.get(f"/api/v1/practices/{case.external_id}", headers=auth)
         page = client.get(f"/practices/{case.external_id}", headers=auth)
+        as_csv = client.get(f"/api/v1/practices/{case.external_id}.csv", headers=auth)
+        as_json = client.get(f"/api/v1/practices/{case.external_id}.json", headers=auth)
         if case.external_id not in visible:
-            assert api.status_code == page.status_code == 404, case
+            assert api.status_code == page.status_code == as_csv.status_code == as_json.status_code == 404, case
             absent = client.get("/practices/NO-SUCH-ID", headers=auth)
             assert page.text.replace(case.external_id, "ID") == absent.text.replace("NO-SUCH-ID", "ID")
             continue
         assert api.status_code == page.status_code == 200, case
         shown = case.external_id in named
         assert (api.json()["host_state"] == HOST) == shown
+        assert as_json.json() == api.json(), "the JSON download is the practice as the API shows it"
+        [row] = list(csv.DictReader(io.StringIO(as_csv.text)))
+        assert (row["host_state"] == HOST) == shown and (HOST_NAME in as_csv.text) is False
         assert (api.json()["authorisations"] is not None) == (person.role in ("curator", "admin")
                                                               or person.state == HOST)
         soup = BeautifulSoup(page.text, "html.parser")

@@ -47,7 +47,8 @@ def export_search_json(session: SessionDep, viewer: ViewerDep, search: SearchDep
     return _attachment(found.model_dump_json(), "application/json", "practices.json")
 
 
-@router.get("/practices/{practice_id}.csv", response_class=Response, responses={404: {"description": NOT_FOUND}})
+@router.get("/practices/{practice_id}.csv", response_class=Response,
+            responses={200: {"content": {"text/csv": {}}}, 404: {"description": NOT_FOUND}})
 def export_practice_csv(practice_id: str, session: SessionDep, viewer: ViewerDep, search: SearchDep) -> Response:
     """Return one practice the caller may see as a one-row CSV (decisions by their description, for the host)."""
     view = practice_view(session, viewer, search.catalogue.terms, practice_id)

@@ -10,7 +10,7 @@ from sqlmodel import select
 from index.search import SearchService
 from kb.models import State
 from web.pages.forms import PAGE_SIZE, SearchForm
-from web.rendering import KIND_LABELS, Page, url_with
+from web.rendering import KIND_LABELS, Page
 from web.searching import search_response
 
 FACET_TITLES = {"kind": "Kind", "domain": "Domain", "sector": "Sector", "topic": "Topic", "host_state": "Host state"}
@@ -64,5 +64,5 @@ def results_context(page: Page, search: SearchService, form: SearchForm, *, acti
         "facets": facet_options(page, form, response.facets, states), "facet_titles": FACET_TITLES,
         "shown_options": SHOWN_OPTIONS, "pages": pages, "years": sorted(response.facets.get("year", {})),
         "sort_labels": SORT_LABELS, "chosen_filters": form.chosen_count(),
-        "back": url_with(action, form.params(page=form.page)), "export_params": form.export_params(),
+        "export_params": form.export_params(),
     }

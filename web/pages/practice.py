@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kb.authorisations import decisions_of
@@ -19,8 +19,7 @@ router = APIRouter(tags=["pages"])
 
 
 @router.get("/practices/{practice_id}", response_class=HTMLResponse, include_in_schema=False)
-def practice_page(practice_id: str, page: PageDep, search: SearchDep,
-                  back: Annotated[str, Query(alias="from", max_length=2000)] = "") -> Response:
+def practice_page(practice_id: str, page: PageDep, search: SearchDep) -> Response:
     """Show one practice; one the viewer may not see is 'not found', exactly like one that does not exist.
 
     The secretariat's and the host's old links by reference lead to the practice's own address.
@@ -38,12 +37,14 @@ def practice_page(practice_id: str, page: PageDep, search: SearchDep,
                for h in hits if h.practice_id in rows]
     return page.render("practice.html", {
         "view": view, "decisions": decisions_of(page.session, practice) if entitled else None,
-        "related": related, "states": state_names(page), "back": search_link(back),
+        "related": related, "states": state_names(page), "back": search_link(page.request),
     })
 
 
-def search_link(back: str) -> str:
-    """Return the search the reader came from (a path of this site's search or topic pages), or the home page."""
-    if back.startswith(("/?", "/browse/")) and "\\" not in back and not back.startswith("//"):
-        return back
+def search_link(request: Request) -> str:
+    """Return the search the reader came from (this site's search or topic page, as its address said), or home."""
+    came_from = urlsplit(request.headers.get("referer", ""))
+    same_site = came_from.netloc == request.url.netloc and came_from.scheme == request.url.scheme
+    if same_site and (came_from.path == "/" or came_from.path.startswith("/browse/")):
+        return came_from.path + (f"?{came_from.query}" if came_from.query else "")
     return "/"
