@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from web.pages import admin, auth, browse, curation, focal, practice, search
+from web.pages import admin, auth, browse, curation, focal, plans, practice, search
 
 pages_router = APIRouter()
-for module in (search, browse, practice, auth, focal, curation, admin):
+for module in (search, browse, practice, auth, focal, curation, admin, plans):
     pages_router.include_router(module.router)
