@@ -32,6 +32,8 @@ VERSION = 1
 TABLES = (
     "state", "network", "state_network", "user", "user_network", "practice", "practice_tag",
     "authorisation", "authorisation_network", "passage", "audit_event",
+    "provider", "provider_user", "mission", "finding", "plan", "plan_version", "plan_item", "plan_item_change",
+    "plan_item_practice", "plan_share", "plan_share_network", "plan_share_provider", "plan_share_item",
 )
 BATCH = 1000
 
