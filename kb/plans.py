@@ -7,6 +7,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from pydantic import ValidationError
 from sqlmodel import Session, col, func, select
 
 from kb import audit
@@ -230,7 +231,11 @@ def update_item(session: Session, *, viewer: Viewer, item: PlanItem, changes: Ma
         raise PlanError([Problem(name, f"not a field of a plan item; fields: {', '.join(EDITABLE)}")
                          for name in unknown])
     before = item_snapshot(item)
-    fields = _checked(ItemFields.model_validate(before | dict(changes)), areas)
+    try:
+        fields = _checked(ItemFields.model_validate(before | dict(changes)), areas)
+    except ValidationError as exc:
+        raise PlanError([Problem(".".join(str(p) for p in e["loc"]), e["msg"], e.get("input"))
+                         for e in exc.errors(include_url=False)]) from exc
     after_values = fields.model_dump()
     for name, value in after_values.items():
         setattr(item, name, value)

@@ -12,11 +12,11 @@ import gzip
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any, cast
 
-from sqlalchemy import DateTime, Integer, LargeBinary, Table, func, insert, select, text
+from sqlalchemy import Date, DateTime, Integer, LargeBinary, Table, func, insert, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.types import TypeDecorator, TypeEngine
 from sqlmodel import SQLModel
@@ -32,6 +32,8 @@ VERSION = 1
 TABLES = (
     "state", "network", "state_network", "user", "user_network", "practice", "practice_tag",
     "authorisation", "authorisation_network", "passage", "audit_event",
+    "provider", "provider_user", "mission", "finding", "plan", "plan_version", "plan_item", "plan_item_change",
+    "plan_item_practice", "plan_share", "plan_share_network", "plan_share_provider", "plan_share_item",
 )
 BATCH = 1000
 
@@ -67,7 +69,7 @@ def _to_json(table: Table, row: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for column in table.columns:
         value = row[column.name]
-        if isinstance(value, datetime):
+        if isinstance(value, datetime | date):
             value = value.isoformat()
         elif isinstance(value, bytes | memoryview):
             value = base64.b64encode(bytes(value)).decode("ascii")
@@ -85,6 +87,8 @@ def _from_json(table: Table, row: dict[str, Any]) -> dict[str, Any]:
         kind = _python_type(column.type)
         if value is not None and kind is datetime:
             value = datetime.fromisoformat(value)
+        elif value is not None and kind is date:
+            value = date.fromisoformat(value)
         elif value is not None and kind is bytes:
             value = base64.b64decode(value)
         out[column.name] = value
@@ -95,6 +99,8 @@ def _python_type(sql_type: TypeEngine[Any]) -> type | None:
     base = sql_type.impl_instance if isinstance(sql_type, TypeDecorator) else sql_type
     if isinstance(base, DateTime):
         return datetime
+    if isinstance(base, Date):
+        return date
     return bytes if isinstance(base, LargeBinary) else None
 
 

@@ -77,3 +77,37 @@ def entries_of(session: Session) -> dict[int, Entry]:
             attribution=str(current.attribution) if current is not None else None,
         )
     return found
+
+
+# -- missions, findings and plans ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanAsker:
+    """Who asks about plans: as `Asker`, with the assistance providers they work for."""
+
+    asker: Asker | None
+    providers: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class ShareInForce:
+    """The share in force of a plan: its audiences and chosen items (None: the whole plan)."""
+
+    networks: frozenset[str]
+    providers: frozenset[str]
+    items: frozenset[int] | None
+
+
+def sees_mission(asker: Asker | None, host: str) -> bool:
+    """A mission and every finding of it: its host state and the secretariat, nobody else, ever."""
+    return asker is not None and (asker.secretariat or asker.state == host)
+
+
+def sees_plan_item(who: PlanAsker, state: str, share: ShareInForce | None, item: int) -> bool:
+    if sees_mission(who.asker, state):
+        return True
+    if who.asker is None or share is None:
+        return False
+    named = bool(share.networks & who.asker.networks) or bool(share.providers & who.providers)
+    return named and (share.items is None or item in share.items)

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from index.snippets import SNIPPETS, cut_at_word
 from kb.authorisations import SCOPE_LABELS
-from kb.models import Network, State, Status, User
+from kb.models import Network, Role, State, Status, User
 from kb.passwords import MIN_PASSWORD_LENGTH
 from kb.records import EXTERNAL_ID_PATTERN
 from kb.viewer import Viewer
@@ -87,8 +87,9 @@ class Page:
             networks = list(self.session.exec(
                 select(Network.code).where(col(Network.id).in_(sorted(self.viewer.network_ids)))
             ))
+        belongs_to = "Assistance provider" if self.user.role == Role.provider else "Secretariat"
         return {"name": self.user.full_name or self.user.username, "username": self.user.username,
-                "role": self.user.role, "state": state.name if state else "Secretariat",
+                "role": self.user.role, "state": state.name if state else belongs_to,
                 "networks": sorted(networks)}
 
     def render(

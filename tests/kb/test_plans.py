@@ -86,6 +86,9 @@ def test_a_bad_change_names_the_field_and_changes_nothing(world: Engine, vocabul
         assert bad.value.problems[0].field == "functional_area" and "detection" in bad.value.problems[0].message
         with pytest.raises(InvalidInput):
             update_item(session, viewer=host, item=item, changes={"colour": "red"}, areas=areas, actor="focal.xa")
+        with pytest.raises(InvalidInput) as wrong:
+            update_item(session, viewer=host, item=item, changes={"priority": "P9"}, areas=areas, actor="focal.xa")
+        assert wrong.value.problems[0].field == "priority" and wrong.value.problems[0].value == "P9"
         session.refresh(item)
         assert (item.functional_area, item.priority) == before
 

@@ -351,3 +351,168 @@ def test_every_surface_obeys_the_rule_in_a_thousand_random_worlds(
     checked: list[int] = []
     check_random_worlds(world_engine, vocabularies, checked)
     assert len(checked) >= 1000, f"only {len(checked)} worlds checked"
+
+
+# -- missions, findings and plans in random worlds ------------------------------------------------------------
+
+PLAN_STATES = ["XA", "XB", "XC"]
+PLAN_NETWORKS = ["N1", "N2"]
+PROVIDERS = ["P1", "P2"]
+
+
+@dataclass(frozen=True)
+class PlanUser:
+    role: Role
+    state: str | None
+    networks: frozenset[str]
+    providers: frozenset[str]
+
+
+@dataclass(frozen=True)
+class ShareStep:
+    state: str
+    withdraw: bool
+    networks: frozenset[str]
+    providers: frozenset[str]
+    items: frozenset[int] | None  # positions of the state's items
+
+
+@dataclass(frozen=True)
+class PlanWorld:
+    memberships: dict[str, frozenset[str]]
+    users: list[PlanUser]
+    items_per_state: dict[str, int]
+    steps: list[ShareStep]
+
+
+@st.composite
+def plan_users(draw: st.DrawFn) -> PlanUser:
+    role = draw(st.sampled_from([Role.reader, Role.focal_point, Role.curator, Role.provider]))
+    state = draw(st.sampled_from(PLAN_STATES)) if role in (Role.reader, Role.focal_point) else None
+    subset = st.frozensets(st.sampled_from(PLAN_NETWORKS))
+    providers = draw(st.frozensets(st.sampled_from(PROVIDERS), min_size=1)) if role == Role.provider else frozenset()
+    return PlanUser(role, state, draw(subset), providers)
+
+
+@st.composite
+def plan_worlds(draw: st.DrawFn) -> PlanWorld:
+    memberships = {s: draw(st.frozensets(st.sampled_from(PLAN_NETWORKS))) for s in PLAN_STATES}
+    counts = {s: draw(st.integers(1, 3)) for s in PLAN_STATES}
+    steps = []
+    for _ in range(draw(st.integers(0, 4))):
+        state = draw(st.sampled_from(PLAN_STATES))
+        networks = draw(st.frozensets(st.sampled_from(PLAN_NETWORKS)))
+        providers = draw(st.frozensets(st.sampled_from(PROVIDERS), min_size=0 if networks else 1))
+        chosen = draw(st.none() | st.frozensets(st.integers(0, counts[state] - 1), min_size=1))
+        steps.append(ShareStep(state, draw(st.booleans()), networks, providers, chosen))
+    return PlanWorld(memberships, draw(st.lists(plan_users(), min_size=1, max_size=5)), counts, steps)
+
+
+def _write_plan_world(engine: Engine, world: PlanWorld) -> tuple[dict[str, list[int]], list[Viewer]]:
+    from kb.errors import InvalidInput
+    from kb.mission_records import MissionRecord
+    from kb.missions import upsert_mission
+    from kb.models import Plan, PlanItem, PlanVersion, Priority, Provider, ProviderUser
+    from kb.plan_shares import share_plan, withdraw_share
+
+    tags = {"domain": ["security"], "sector": ["nuclear_power"], "topic": ["insider_threat"]}
+    items: dict[str, list[int]] = {}
+    with Session(engine) as session, session.begin():
+        networks = {code: Network(code=code, name=code) for code in PLAN_NETWORKS}
+        providers = {code: Provider(code=code, name=code) for code in PROVIDERS}
+        session.add_all([*networks.values(), *providers.values()])
+        for state in PLAN_STATES:
+            session.add(State(code=state, name=f"State {state}"))
+        session.flush()
+        for state, codes in world.memberships.items():
+            session.add_all([StateNetwork(state_code=state, network_id=networks[c].id or 0) for c in codes])
+        for state in PLAN_STATES:
+            upsert_mission(session, actor="t", origin="t", record=MissionRecord.model_validate({
+                "id": f"M-{state}", "host_state": state, "type": "ippas", "title": "t", "start_date": "2020-01-01",
+                "end_date": "2020-01-02", "status": "closed", "scope": ["insider_threat"], "summary": "s",
+                "findings": [{"number": n, "kind": k, "text": "x", **tags} for n, k in
+                             (("R-1", "recommendation"), ("S-1", "suggestion"), ("GP-1", "good_practice"))]}))
+            plan = Plan(state_code=state)
+            session.add(plan)
+            session.flush()
+            version = PlanVersion(plan_id=plan.id or 0, version=1, title="v", started=datetime(2021, 1, 1).date())
+            session.add(version)
+            session.flush()
+            rows = [PlanItem(version_id=version.id or 0, position=n, functional_area="detection", description="d",
+                             priority=Priority.P2, responsible="r") for n in range(world.items_per_state[state])]
+            session.add_all(rows)
+            session.flush()
+            items[state] = [r.id or 0 for r in rows]
+        viewers = []
+        for n, spec in enumerate(world.users):
+            user = User(username=f"u{n}", role=spec.role, state_code=spec.state)
+            session.add(user)
+            session.flush()
+            session.add_all([UserNetwork(user_id=user.id or 0, network_id=networks[c].id or 0) for c in spec.networks])
+            session.add_all([ProviderUser(user_id=user.id or 0, provider_id=providers[c].id or 0)
+                             for c in spec.providers])
+            session.flush()
+            viewers.append(viewer_for(session, user))
+        for step in world.steps:
+            plan = session.exec(select_plan(step.state)).one()
+            focal = Viewer(user_id=0, username="f", role=Role.focal_point, state_code=step.state)
+            try:
+                if step.withdraw:
+                    withdraw_share(session, viewer=focal, plan=plan, by="f", via="t")
+                else:
+                    chosen = None if step.items is None else [items[step.state][i] for i in sorted(step.items)]
+                    share_plan(session, viewer=focal, plan=plan, networks=sorted(step.networks),
+                               providers=sorted(step.providers), items=chosen, by="f", via="t")
+            except InvalidInput:  # withdrawing when nothing is shared
+                pass
+    return items, viewers
+
+
+def select_plan(state: str):  # type: ignore[no-untyped-def]
+    from sqlmodel import select
+
+    from kb.models import Plan
+
+    return select(Plan).where(Plan.state_code == state)
+
+
+def _expected_shares(world: PlanWorld, items: dict[str, list[int]]) -> dict[str, oracle.ShareInForce | None]:
+    current: dict[str, oracle.ShareInForce | None] = dict.fromkeys(PLAN_STATES)
+    for step in world.steps:
+        if step.withdraw:
+            current[step.state] = None
+        else:
+            chosen = None if step.items is None else frozenset(items[step.state][i] for i in step.items)
+            current[step.state] = oracle.ShareInForce(step.networks, step.providers, chosen)
+    return current
+
+
+@settings(max_examples=WORLDS.max_examples, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                 HealthCheck.function_scoped_fixture])
+@given(world=plan_worlds())
+def test_missions_findings_and_plans_obey_the_rule_in_random_worlds(world: PlanWorld) -> None:
+    from sqlalchemy import create_engine
+    from sqlmodel import SQLModel, col, select
+
+    from kb.models import Finding, Mission, PlanItem
+    from kb.visibility import findings_visible_to, missions_visible_to, plan_items_visible_to
+
+    engine = create_engine("sqlite://")
+    SQLModel.metadata.create_all(engine)
+    items, viewers = _write_plan_world(engine, world)
+    shares = _expected_shares(world, items)
+    owner = {i: state for state, ids in items.items() for i in ids}
+    with Session(engine) as session:
+        for who in [PUBLIC, *viewers]:
+            asker = oracle.asker_of(session, who)
+            missions = set(session.exec(select(Mission.host_state_code).where(missions_visible_to(who))))
+            assert missions == {s for s in PLAN_STATES if oracle.sees_mission(asker, s)}
+            findings = session.exec(select(Finding, Mission.host_state_code).join(
+                Mission, col(Mission.id) == col(Finding.mission_id)).where(findings_visible_to(who))).all()
+            assert {h for _, h in findings} == missions and len(findings) == 3 * len(missions)
+            providers = frozenset(world.users[viewers.index(who)].providers) if who in viewers else frozenset()
+            seen = set(session.exec(select(PlanItem.id).where(plan_items_visible_to(who))))
+            plan_asker = oracle.PlanAsker(asker, providers)
+            assert seen == {i for i, s in owner.items() if oracle.sees_plan_item(plan_asker, s, shares[s], i)}
+    engine.dispose()

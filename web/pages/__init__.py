@@ -2,8 +2,22 @@
 
 from fastapi import APIRouter
 
-from web.pages import account, admin, alerts, auth, browse, bulk, curation, focal, practice, search, site, statistics
+from web.pages import (
+    account,
+    admin,
+    alerts,
+    auth,
+    browse,
+    bulk,
+    curation,
+    focal,
+    plans,
+    practice,
+    search,
+    site,
+    statistics,
+)
 
 pages_router = APIRouter()
-for module in (search, browse, practice, auth, bulk, focal, curation, admin, account, statistics, alerts, site):
+for module in (search, browse, practice, auth, bulk, focal, curation, admin, account, plans, statistics, alerts, site):
     pages_router.include_router(module.router)

@@ -1,0 +1,73 @@
+"""Mission and plan pages: what a person sees, with and without htmx, and what outsiders never see."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import csrf_of
+
+SignIn = Callable[[str], TestClient]
+
+
+def soup(html: str) -> BeautifulSoup:
+    return BeautifulSoup(html, "html.parser")
+
+
+def test_a_focal_point_turns_a_finding_into_an_item_and_edits_it(signed_in: SignIn) -> None:
+    client = signed_in("focal.xl")
+    page = client.get("/missions/MIS-XL-2021-AVSEC")
+    assert page.status_code == 200
+    findings = soup(page.text).select("[data-testid=findings] li")
+    assert [f["data-finding"] for f in findings][:2] == ["R-1", "R-2"]
+    made = client.post("/missions/MIS-XL-2021-AVSEC/findings/R-1/plan-item",
+                       data={"csrf_token": csrf_of(page.text)}, follow_redirects=False)
+    assert made.status_code == 303 and made.headers["location"].startswith("/plans/XL#item-")
+    item_id = made.headers["location"].rsplit("-", 1)[1]
+    plan = client.get("/plans/XL")
+    card = soup(plan.text).select_one(f"#item-{item_id}")
+    assert card is not None and "The appropriate authority should require" in card.text
+    form = {"csrf_token": csrf_of(plan.text), "functional_area": "physical_protection_regime",
+            "description": "Random screening of staff at every airside gate", "priority": "P1",
+            "responsible": "Civil Aviation Authority", "status": "in_progress", "due": "2027-05-31"}
+    fragment = client.post(f"/plans/XL/items/{item_id}", data=form, headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and "<html" not in fragment.text
+    swapped = soup(fragment.text).select_one(f"#item-{item_id}")
+    assert swapped is not None and "P1" in swapped.text and "2027-05-31" in swapped.text
+    plain = client.post(f"/plans/XL/items/{item_id}", data=form | {"priority": "P9"}, follow_redirects=False)
+    assert plain.status_code == 422 and "<html" in plain.text and "priority" in plain.text
+
+
+def test_matches_page_and_marks_work_without_javascript(signed_in: SignIn) -> None:
+    client = signed_in("focal.xa")
+    plan = client.get("/plans/XA")
+    item = soup(plan.text).select_one("[data-testid=items] li")
+    assert item is not None
+    matches = client.get(f"/plans/XA/items/{item['data-item']}/matches")
+    results = soup(matches.text).select("[data-testid=matches] li[data-practice]")
+    assert 0 < len(results) <= 5
+    first = results[0]["data-practice"]
+    marked = client.post(f"/plans/XA/items/{item['data-item']}/marks",
+                         data={"csrf_token": csrf_of(matches.text), "practice": first, "mark": "consider"})
+    assert marked.status_code == 200
+    assert soup(marked.text).select_one(f"li[data-practice='{first}'] [data-testid=mark]").text == "Consider"
+    fragment = client.get(f"/plans/XA/items/{item['data-item']}/matches", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and "<html" not in fragment.text
+    assert soup(fragment.text).select_one("[data-testid=matches]") is not None
+
+
+def test_outsiders_see_no_mission_and_no_unshared_plan(signed_in: SignIn) -> None:
+    client = signed_in("reader.xb")
+    assert client.get("/missions/MIS-XA-2016-IPPAS").status_code == 404
+    assert client.get("/plans/XA").status_code == 404
+    assert "MIS-XA" not in client.get("/missions").text
+
+
+def test_the_printable_plan_lists_every_item(signed_in: SignIn) -> None:
+    client = signed_in("focal.xc")
+    page = client.get("/plans/XC/print")
+    rows = soup(page.text).select("[data-testid=print] tbody tr")
+    assert page.status_code == 200 and len(rows) == len(soup(client.get("/plans/XC").text).select(
+        "[data-testid=items] li[data-item]"))
