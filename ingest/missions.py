@@ -17,6 +17,7 @@ from ingest.validate import IngestError, _kind_of, _shown
 from kb.mission_records import MissionNames, MissionRecord, check_mission
 from kb.missions import mission_names, upsert_mission
 from kb.plain_words import field_path as _field_path
+from kb.plain_words import plain_message
 from kb.practices import Outcome
 from kb.vocabulary import Vocabulary
 
@@ -45,7 +46,7 @@ def _pydantic_errors(path: str, raw: RawMission, record_id: str | None, exc: Val
             message = (f"field {name}: unknown field (value {_shown(error['input'])}); see docs/missions.md for the "
                        "fields a mission or finding may have")
         else:
-            message = f"field {name}: {error['msg']} (value {_shown(error['input'])})"
+            message = f"field {name}: {plain_message(error)} (value {_shown(error['input'])})"
         top = str(field_loc[0]) if field_loc else None
         line = raw.line_of_finding(index, top) if index is not None else raw.line_of(top or "")
         errors.append(IngestError.at(path, line, _finding_label(raw, index) + message, raw.number, record_id, name))
