@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 from typing import Any
 
 from pydantic import ValidationError
@@ -22,6 +24,13 @@ _MAPPING = {"model_type", "model_attributes_type", "dict_type"}
 def field_path(loc: tuple[int | str, ...]) -> str:
     """Return the dotted field path of an error, without pydantic's validator names."""
     return ".".join(str(part) for part in loc if not (isinstance(part, str) and part.startswith("function-")))
+
+
+def _closest(value: object, expected: str) -> str:
+    """Return " (did you mean 'x'?)" for the allowed value that a misspelt one most resembles, or nothing."""
+    allowed = re.findall(r"'([^']*)'", expected)
+    close = difflib.get_close_matches(value.strip(), allowed, n=1, cutoff=0.6) if isinstance(value, str) else []
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _count(n: object, one: str, many: str) -> str:
@@ -60,7 +69,7 @@ def plain_message(error: ErrorDetails) -> str:
     if kind == "list_type":
         return "must be a list of values (or a single value)"
     if kind in ("enum", "literal_error"):
-        return f"must be one of {ctx.get('expected')}"
+        return f"must be one of {ctx.get('expected')}{_closest(error.get('input'), str(ctx.get('expected')))}"
     if kind in _DAY:
         return "must be a day written YYYY-MM-DD, e.g. 2024-03-01"
     if kind in _MAPPING:
