@@ -124,7 +124,7 @@ class Page:
         values = {
             "viewer": self.viewer, "me": self.header(), "csrf_token": csrf_token(self.request),
             "vocabularies": self.vocabularies, "kind_labels": KIND_LABELS, "scope_labels": SCOPE_LABELS,
-            "path": self.request.url.path, **(context or {}),
+            "path": self.request.url.path, "fragment": fragment, **(context or {}),
         }
         chosen = partial if fragment and partial is not None else template
         return templates.TemplateResponse(self.request, chosen, values, status_code=status_code)
