@@ -20,10 +20,12 @@ from kb.alerts import (
 from kb.models import Alert, Frequency, User
 from kb.notices import NOTICE_KINDS
 from kb.queries import Filters
-from web.api.access import SignedInDep, require_api_csrf
+from web.api.access import Responses, SignedInDep, require_api_csrf
 from web.deps import CurrentUser, SearchDep, SessionDep
 
 router = APIRouter(prefix="/alerts", tags=["alerts"], dependencies=[Depends(require_api_csrf)])
+ERRORS: Responses = {401: {"description": "not signed in"}, 403: {"description": "the form's CSRF token is missing"},
+                     404: {"description": "no such alert of the caller's"}, 422: {"description": "bad input"}}
 
 
 class FiltersIn(BaseModel):
@@ -85,13 +87,13 @@ def _caller(user: User | None) -> User:
     return user
 
 
-@router.get("", response_model=list[AlertPublic])
+@router.get("", response_model=list[AlertPublic], responses=ERRORS)
 def list_alerts(session: SessionDep, _viewer: SignedInDep, user: CurrentUser) -> list[AlertPublic]:
     """Return the caller's alerts, newest first."""
     return [_public(a) for a in alerts_of(session, _caller(user))]
 
 
-@router.post("", response_model=AlertPublic, status_code=201)
+@router.post("", response_model=AlertPublic, status_code=201, responses=ERRORS)
 def create_alert(body: AlertCreate, session: SessionDep, viewer: SignedInDep, user: CurrentUser,
                  search: SearchDep) -> AlertPublic:
     """Save a search or follow a topic; what matches now counts as already seen."""
@@ -107,7 +109,7 @@ def create_alert(body: AlertCreate, session: SessionDep, viewer: SignedInDep, us
     return _public(alert)
 
 
-@router.patch("/{alert_id}", response_model=AlertPublic)
+@router.patch("/{alert_id}", response_model=AlertPublic, responses=ERRORS)
 def update_alert(alert_id: str, body: AlertUpdate, session: SessionDep, _viewer: SignedInDep,
                  user: CurrentUser) -> AlertPublic:
     """Change how often an alert is delivered, or pause it."""
@@ -116,7 +118,7 @@ def update_alert(alert_id: str, body: AlertUpdate, session: SessionDep, _viewer:
     return _public(alert)
 
 
-@router.delete("/{alert_id}", status_code=204)
+@router.delete("/{alert_id}", status_code=204, responses=ERRORS)
 def remove_alert(alert_id: str, session: SessionDep, _viewer: SignedInDep, user: CurrentUser) -> Response:
     """Delete an alert (a decision notice is paused instead)."""
     alert = alert_of(session, _caller(user), alert_id)
@@ -128,7 +130,7 @@ def remove_alert(alert_id: str, session: SessionDep, _viewer: SignedInDep, user:
     return Response(status_code=204)
 
 
-@router.get("/{alert_id}/deliveries", response_model=list[DeliveryPublic])
+@router.get("/{alert_id}/deliveries", response_model=list[DeliveryPublic], responses=ERRORS)
 def list_deliveries(alert_id: str, session: SessionDep, _viewer: SignedInDep, user: CurrentUser
                     ) -> list[DeliveryPublic]:
     """Return the latest delivery attempts of one of the caller's alerts."""
