@@ -29,8 +29,8 @@ def test_every_error_of_every_record_is_reported_at_once_sorted_by_line(director
         (16, "BAD-MANY-002", "domain"),
     ]
     said = {e.field: e.message for e in report.errors}
-    assert said["kind"] == "field kind: must be one of 'good_practice' or 'country_practice' (did you mean 'good_practice'?) "
-                            "(value 'best_practice')"
+    assert said["kind"] == ("field kind: must be one of 'good_practice' or 'country_practice' "
+                            "(did you mean 'good_practice'?) (value 'best_practice')")
     assert said["host_state"].startswith("field host_state: unknown state; known: ")
     assert said["source.year"] == "field source.year: must be a whole number, e.g. 2024 (value 'twenty twenty')"
     assert "did you mean 'insider_threat'?" in said["topic"]

@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from web.api import (
+    alerts,
     audit,
     authorisations,
     curation,
@@ -19,5 +20,5 @@ from web.api import (
 
 api_router = APIRouter(prefix="/api/v1")
 for module in (exports, search, topics, practices,  # exports first: /practices/{id}.csv before /practices/{id}
-               authorisations, curation, networks, users, audit, statistics, missions, plans):
+               authorisations, curation, networks, users, audit, statistics, missions, plans, alerts):
     api_router.include_router(module.router)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated
+from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -32,7 +33,7 @@ from kb.notices import NOTICE_KINDS, notice_kind
 from web.csrf import require_csrf
 from web.deps import SearchDep, SettingsDep
 from web.guards import SignedInPage
-from web.pages.forms import SearchFormDep
+from web.pages.forms import SearchForm, search_form
 from web.rendering import Page, PageDep
 
 router = APIRouter(prefix="/alerts", tags=["pages"])
@@ -83,11 +84,25 @@ def _refused(page: Page, secret: str, exc: InvalidInput) -> HTMLResponse:
     return _alerts_page(page, secret, errors=[f"{p.field}: {p.message}" for p in exc.problems], status_code=422)
 
 
+def _search_of(terms: str) -> SearchForm:
+    """Read the search a save form carries (the search page's query string) as the search page reads it."""
+    given = parse_qs(terms.removeprefix("?"), max_num_fields=200)
+
+    def one(name: str) -> str | None:
+        return given[name][0] if given.get(name) else None
+
+    return search_form(q=(one("q") or "")[:1000], kind=given.get("kind", []), domain=given.get("domain", []),
+                       sector=given.get("sector", []), topic=given.get("topic", []),
+                       host_state=given.get("host_state", []), year_from=one("year_from"), year_to=one("year_to"))
+
+
 @router.post("", include_in_schema=False, dependencies=[Depends(require_csrf)])
-def save_search_form(page: SignedInPage, search: SearchDep, settings: SettingsDep, form: SearchFormDep,
+def save_search_form(page: SignedInPage, search: SearchDep, settings: SettingsDep,
+                     terms: Annotated[str, Form(alias="search", max_length=4000)] = "",
                      name: Annotated[str, Form(max_length=1000)] = "",
                      frequency: Annotated[str, Form(max_length=16)] = "daily") -> Response:
-    """Save the current search (its words and filters, in the query string) under a name."""
+    """Save the search the form carries (its words and filters) under a name."""
+    form = _search_of(terms)
     try:
         alert = save_search(page.session, user=_user(page), viewer=page.viewer, name=name, query=form.q,
                             filters=form.filters(), frequency=frequency, finder=alert_finder(search),

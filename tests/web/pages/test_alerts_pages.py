@@ -28,7 +28,7 @@ def alert_rows(client: TestClient) -> dict[str, list[str]]:
 
 def test_the_public_neither_saves_nor_manages_alerts(client: TestClient) -> None:
     page = soup(client.get("/", params={"q": "insider"}).text)
-    assert page.select_one("[data-testid=save-search]") is None
+    assert page.select_one("[data-testid=save-search]") is None and page.select_one("#save-search-terms") is None
     assert client.get("/alerts", follow_redirects=False).status_code == 303
     assert "My alerts" not in page.select_one("nav").get_text()
 
@@ -38,8 +38,10 @@ def test_save_a_search_then_pause_and_delete_it(signed_in: Callable[[str], TestC
     page = client.get("/", params={"q": "staff reluctant to report a colleague", "sector": "nuclear_power"})
     form = soup(page.text).select_one("[data-testid=save-search]")
     assert form is not None and "My alerts" in soup(page.text).select_one("nav").get_text()
+    terms = form.select_one("input[name=search]")["value"]
     response = client.post(form["action"], data={"name": "Reporting colleagues", "frequency": "weekly",
-                                                 "csrf_token": csrf_of(page.text)}, follow_redirects=False)
+                                                 "search": terms, "csrf_token": csrf_of(page.text)},
+                           follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"].startswith("/alerts?saved=")
     rows = alert_rows(client)
     assert rows["Reporting colleagues"] == ['"staff reluctant to report a colleague"; sector: nuclear_power',
@@ -53,10 +55,20 @@ def test_save_a_search_then_pause_and_delete_it(signed_in: Callable[[str], TestC
     assert "Reporting colleagues" not in alert_rows(client)
 
 
+def test_the_save_form_follows_the_search_as_htmx_updates_it_and_keeps_a_topic_page_s_topic(
+        signed_in: Callable[[str], TestClient]) -> None:
+    client = signed_in("reader.xb")
+    fragment = client.get("/", params={"q": "phishing operators"}, headers={"HX-Request": "true"})
+    terms = soup(fragment.text).select_one("#save-search-terms[hx-swap-oob]")
+    assert terms is not None and terms["value"] == "?q=phishing+operators"
+    topic_page = soup(client.get("/browse/topic/transport", params={"q": "escort"}).text)
+    assert topic_page.select_one("#save-search-terms")["value"] == "?q=escort&topic=transport"
+
+
 def test_a_search_without_a_name_is_refused_with_the_field_named(signed_in: Callable[[str], TestClient]) -> None:
     client = signed_in("reader.xb")
     page = client.get("/", params={"q": "phishing"})
-    response = client.post("/alerts?q=phishing", data={"name": " ", "csrf_token": csrf_of(page.text)})
+    response = client.post("/alerts", data={"name": " ", "search": "?q=phishing", "csrf_token": csrf_of(page.text)})
     assert response.status_code == 422
     assert "name: give the alert a name" in soup(response.text).select_one(".alert.error").get_text()
 
