@@ -108,10 +108,29 @@ def test_practice_form_shows_problems_and_stores_nothing(signed_in: Callable[[st
 def test_audit_log_filters_by_person(signed_in: Callable[[str], TestClient]) -> None:
     client = signed_in("admin")
     page = soup(client.get("/secretariat/audit", params={"actor": "demo"}).text)
-    actors = {row.find_all("td")[1].get_text() for row in page.select("table.audit tbody tr")}
+    actors = {cell.get_text() for cell in page.select("table.audit [data-testid=who]")}
     assert actors == {"demo"}
     fragment = client.get("/secretariat/audit", params={"actor": "demo"}, headers={"HX-Request": "true"})
     assert soup(fragment.text).find("html") is None
+
+
+def test_audit_log_credits_a_person_as_the_decision_history_does(signed_in: Callable[[str], TestClient],
+                                                                 public_ids: dict[str, str]) -> None:
+    focal = signed_in("focal.xl")
+    practice = public_ids["GP-CHM-005"]
+    page = focal.get("/our-practices")
+    focal.post(f"/our-practices/{practice}", follow_redirects=False, data={
+        "csrf_token": csrf_of(page.text), "action": "authorise", "scope": "public", "attribution": "named",
+        "based_on": version_of(page.text, practice)})
+    history = soup(focal.get("/our-practices").text).find(attrs={"data-practice": practice}).get_text(" ")
+    assert "Focal Point of Lusmark (focal.xl)" in history
+    admin = signed_in("admin")
+    audit = soup(admin.get("/secretariat/audit", params={"actor": "focal.xl"}).text)
+    who = {cell.get_text() for cell in audit.select("table.audit [data-testid=who]")}
+    assert who == {"Focal Point of Lusmark (focal.xl)"}
+    person = audit.select_one("#a-actor option[selected]")
+    assert person is not None and person["value"] == "focal.xl"
+    assert person.get_text() == "Focal Point of Lusmark (focal.xl)"
 
 
 def test_networks_and_users_pages_list_the_directory(signed_in: Callable[[str], TestClient]) -> None:
