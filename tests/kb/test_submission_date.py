@@ -46,14 +46,16 @@ PRACTICE = sa.table("practice", *(sa.column(name) for name in (
     "id", "public_id", "external_id", "kind", "title", "summary", "body", "host_state_code", "source_type",
     "source_year", "source_reference", "language", "status", "content_hash", "decision_version")),
     sa.column("references", sa.JSON()), sa.column("created_at", WHEN()), sa.column("updated_at", WHEN()))
-EVENT = sa.table("audit_event", sa.column("at", WHEN()), sa.column("actor"), sa.column("action"), sa.column("object_type"),
-                 sa.column("object_id"), sa.column("before", sa.JSON()), sa.column("after", sa.JSON()))
+EVENT = sa.table("audit_event", sa.column("at", WHEN()), sa.column("actor"), sa.column("action"),
+                 sa.column("object_type"), sa.column("object_id"),
+                 sa.column("before", sa.JSON()), sa.column("after", sa.JSON()))
 CREATED = datetime(2024, 1, 1, tzinfo=UTC)
 SUBMITTED = datetime(2024, 3, 5, 9, 30, tzinfo=UTC)
 
 
 def _practice(row_id: int, external_id: str, status: str) -> dict[str, object]:
-    return {"id": row_id, "public_id": f"old{row_id}", "decision_version": 0, "external_id": external_id, "kind": "good_practice", "title": "t", "summary": "s",
+    return {"id": row_id, "public_id": f"old{row_id}", "decision_version": 0, "external_id": external_id,
+            "kind": "good_practice", "title": "t", "summary": "s",
             "body": "", "host_state_code": "XA", "source_type": "ippas", "source_year": 2020, "source_reference": "",
             "language": "en", "references": [], "status": status, "content_hash": "", "created_at": CREATED,
             "updated_at": CREATED}
@@ -61,7 +63,8 @@ def _practice(row_id: int, external_id: str, status: str) -> dict[str, object]:
 
 def _event(at: datetime, object_id: str, before: str | None, after: str) -> dict[str, object]:
     return {"at": at, "actor": "old", "action": "practice.updated", "object_type": "practice",
-            "object_id": object_id, "before": None if before is None else {"status": before}, "after": {"status": after}}
+            "object_id": object_id, "before": None if before is None else {"status": before},
+            "after": {"status": after}}
 
 
 def test_upgrading_backfills_the_submission_date_from_the_audit_log_else_the_creation_date(tmp_path: Path) -> None:
