@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
-import sqlmodel
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
+from sqlmodel.sql.sqltypes import UTCDateTime
 
 from kb import migrate
 from kb.db import make_engine
@@ -41,7 +41,7 @@ def test_an_entry_added_as_pending_is_submitted_as_it_is_created(directory_engin
     assert practice.submitted_at == practice.created_at
 
 
-WHEN = sqlmodel.sql.sqltypes.UTCDateTime
+WHEN = UTCDateTime
 PRACTICE = sa.table("practice", *(sa.column(name) for name in (
     "id", "public_id", "external_id", "kind", "title", "summary", "body", "host_state_code", "source_type",
     "source_year", "source_reference", "language", "status", "content_hash", "decision_version")),
