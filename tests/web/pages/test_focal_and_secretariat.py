@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
+from sqlmodel import Session, col, select
 
+from kb.config import Settings
+from kb.db import make_engine
+from kb.models import Practice, Status
 from tests.web.conftest import csrf_of, soup
 
 
@@ -137,3 +142,28 @@ def test_networks_and_users_pages_list_the_directory(signed_in: Callable[[str], 
     client = signed_in("admin")
     assert "NSSN" in client.get("/secretariat/networks").text
     assert "focal.xa" in client.get("/secretariat/users").text
+
+
+def test_the_pending_queue_shows_and_sorts_by_when_each_entry_was_submitted(
+    signed_in: Callable[[str], TestClient], demo_app_settings: Settings
+) -> None:
+    engine = make_engine(demo_app_settings)
+    with Session(engine) as session, session.begin():
+        queued = session.exec(select(Practice).where(Practice.status == Status.pending)
+                              .order_by(col(Practice.created_at), col(Practice.id))).all()[:2]
+        first, second = queued  # submitted in the opposite order to their creation
+        first.submitted_at = datetime(2025, 6, 9, 12, tzinfo=UTC)
+        second.submitted_at = datetime(2025, 3, 4, 12, tzinfo=UTC)
+        refs = {first.public_id: "9 Jun 2025", second.public_id: "4 Mar 2025"}
+        earlier, later = second.public_id, first.public_id
+    engine.dispose()
+    client = signed_in("admin")
+    for sort in ("oldest", "newest"):
+        page = soup(client.get("/secretariat", params={"sort": sort}).text)
+        rows = page.select("[data-testid=queue-pending] [data-testid=queued]")
+        order = [row.select_one("a")["href"].rsplit("/", 1)[1] for row in rows]
+        shown = dict(zip(order, [row.select_one("[data-testid=since]").get_text(strip=True) for row in rows],
+                         strict=True))
+        assert {k: shown[k] for k in refs} == refs
+        assert "Submitted" in page.select_one("[data-testid=queue-pending] thead").get_text()
+        assert (order.index(earlier) < order.index(later)) == (sort == "oldest"), sort
