@@ -23,6 +23,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from kb import audit
+from kb.credits import credit, credits
 from kb.errors import Conflict, InvalidInput, Problem
 from kb.models import (
     Attribution,
@@ -33,7 +34,6 @@ from kb.models import (
     Practice,
     Scope,
     Status,
-    User,
     as_date,
     utcnow,
 )
@@ -100,7 +100,7 @@ class Decision:
 
     def credit(self, name: str | None) -> str:
         """Say who did it in one form: a person's name and username, or the authority as the record states it."""
-        return self.people.get(name or "", name or "—")
+        return credit(dict(self.people), name)
 
     @property
     def refused(self) -> bool:
@@ -139,9 +139,8 @@ def decision_of(session: Session, authorisation: Authorisation) -> Decision:
 def decisions_of(session: Session, practice: Practice) -> list[Decision]:
     """Return the practice's authorisation history, newest first, with the networks each names and who acted."""
     history = authorisation_history(session, practice.id or 0)
-    names = {n for a in history for n in (a.granted_by, a.entered_by, a.withdrawn_by, a.withdrawal_entered_by) if n}
-    people = {u.username: f"{u.full_name} ({u.username})" if u.full_name else u.username
-              for u in session.exec(select(User).where(col(User.username).in_(sorted(names))))} if names else {}
+    people = credits(session, (n for a in history for n in (a.granted_by, a.entered_by, a.withdrawn_by,
+                                                            a.withdrawal_entered_by)))
     return [Decision(a, network_codes_of(session, a.id or 0), people) for a in history]
 
 

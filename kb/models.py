@@ -158,6 +158,7 @@ class Practice(SQLModel, table=True):
     decision_version: int = Field(default=0, description="Advanced by every sharing decision (kb.authorisations)")
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    submitted_at: datetime | None = Field(default=None, description="When it last became pending the host's decision")
 
 
 class PracticeTag(SQLModel, table=True):

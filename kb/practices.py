@@ -163,6 +163,7 @@ def _new_practice(record: PracticeRecord, digest: str) -> Practice:
         host_state_code=record.host_state, source_type=record.source.type, source_year=record.source.year,
         source_reference=record.source.reference, language=record.language, references=list(record.references),
         status=record.status, content_hash=digest, created_at=now, updated_at=now,
+        submitted_at=now if record.status == Status.pending else None,
     )
 
 
@@ -177,10 +178,13 @@ def _copy_record(practice: Practice, record: PracticeRecord, digest: str, *, hos
     practice.source_reference = record.source.reference
     practice.language = record.language
     practice.references = list(record.references)
+    now = utcnow()
     if not (record.status == Status.pending and host_decided):  # "awaiting the host" is moot once it decided
+        if record.status == Status.pending and practice.status != Status.pending:
+            practice.submitted_at = now
         practice.status = record.status
     practice.content_hash = digest
-    practice.updated_at = utcnow()
+    practice.updated_at = now
 
 
 def _stored_tags(tags: dict[str, list[str]]) -> dict[str, list[str]]:

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 
 from kb.accounts import USERNAME_PATTERN, end_sessions, reset_password, save_user, set_active, user_by_name
 from kb.audit import AuditQuery, actors, field_changes, find_events
+from kb.credits import credit, credits
 from kb.directory import (
     admit_person,
     create_network,
@@ -202,8 +203,11 @@ def audit_page(
         errors["until"] = f"'To' ({last}) is before 'From' ({first}): swap them or widen the range"
     query = AuditQuery(actor=actor, object_id=object_id.strip(), since=first, until=last)
     events = [] if errors else find_events(page.session, query, limit=AUDIT_PAGE + 1, offset=offset)
-    rows = [(e, field_changes(e.before, e.after)) for e in events[:AUDIT_PAGE]]
+    everyone = actors(page.session)
+    people = credits(page.session, everyone)
+    rows = [(e, credit(people, e.actor), field_changes(e.before, e.after)) for e in events[:AUDIT_PAGE]]
     return page.render("audit.html", {"rows": rows, "more": len(events) > AUDIT_PAGE, "query": query,
                                       "typed": {"since": since, "until": until}, "errors": errors,
-                                      "actors": actors(page.session), "offset": offset, "page_size": AUDIT_PAGE},
+                                      "actors": [(a, credit(people, a)) for a in everyone], "offset": offset,
+                                      "page_size": AUDIT_PAGE},
                        partial="_audit_rows.html", status_code=422 if errors else 200)

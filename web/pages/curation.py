@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -33,6 +34,7 @@ router = APIRouter(prefix="/secretariat", tags=["pages"])
 
 
 QUEUE_SORTS = {"newest": "Newest first", "oldest": "Oldest first", "title": "Title", "state": "Host state"}
+QueueRow = tuple[PracticeSummaryPublic, Practice, datetime]  # what is shown, the entry, since when it is queued
 
 
 @router.get("", response_class=HTMLResponse, include_in_schema=False)
@@ -45,17 +47,18 @@ def secretariat_page(page: SecretariatPage, search: SearchDep, sort: Annotated[s
     projection = Projection(page.viewer, search.catalogue.terms)
     tags = tags_by_practice(page.session, [p.id or 0 for p in [*found.drafts, *found.pending]])
     sort = sort if sort in QUEUE_SORTS else "newest"
-    order: dict[str, Callable[[Practice], Any]] = {
-        "newest": lambda p: -p.created_at.timestamp(), "oldest": lambda p: p.created_at.timestamp(),
-        "title": lambda p: p.title.casefold(), "state": lambda p: names.get(p.host_state_code, "")}
 
-    def shown(items: list[Practice]) -> list[tuple[PracticeSummaryPublic, Practice]]:
+    def shown(items: list[Practice], since: Callable[[Practice], datetime]) -> list[QueueRow]:
+        order: dict[str, Callable[[Practice], Any]] = {
+            "newest": lambda p: -since(p).timestamp(), "oldest": lambda p: since(p).timestamp(),
+            "title": lambda p: p.title.casefold(), "state": lambda p: names.get(p.host_state_code, "")}
         kept = [p for p in items if (not state or p.host_state_code == state.upper())
                 and (not q.strip() or q.strip().casefold() in f"{p.title} {p.external_id}".casefold())]
-        return [(projection.summary(p, tags[p.id or 0], host_shown=True), p)
+        return [(projection.summary(p, tags[p.id or 0], host_shown=True), p, since(p))
                 for p in sorted(kept, key=lambda p: (order[sort](p), p.public_id))]
 
-    lists = {"drafts": shown(found.drafts), "pending": shown(found.pending)}
+    lists = {"drafts": shown(found.drafts, lambda p: p.created_at),
+             "pending": shown(found.pending, lambda p: p.submitted_at or p.created_at)}
     return page.render("secretariat.html", {"queues": lists, "states": names, "sort": sort, "sorts": QUEUE_SORTS,
                                             "state": state.upper(), "q": q.strip()})
 

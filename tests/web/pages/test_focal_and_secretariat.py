@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
+from sqlmodel import Session, col, select
 
+from kb.config import Settings
+from kb.db import make_engine
+from kb.models import Practice, Status
 from tests.web.conftest import csrf_of, soup
 
 
@@ -108,13 +113,57 @@ def test_practice_form_shows_problems_and_stores_nothing(signed_in: Callable[[st
 def test_audit_log_filters_by_person(signed_in: Callable[[str], TestClient]) -> None:
     client = signed_in("admin")
     page = soup(client.get("/secretariat/audit", params={"actor": "demo"}).text)
-    actors = {row.find_all("td")[1].get_text() for row in page.select("table.audit tbody tr")}
+    actors = {cell.get_text() for cell in page.select("table.audit [data-testid=who]")}
     assert actors == {"demo"}
     fragment = client.get("/secretariat/audit", params={"actor": "demo"}, headers={"HX-Request": "true"})
     assert soup(fragment.text).find("html") is None
+
+
+def test_audit_log_credits_a_person_as_the_decision_history_does(signed_in: Callable[[str], TestClient],
+                                                                 public_ids: dict[str, str]) -> None:
+    focal = signed_in("focal.xl")
+    practice = public_ids["GP-CHM-005"]
+    page = focal.get("/our-practices")
+    focal.post(f"/our-practices/{practice}", follow_redirects=False, data={
+        "csrf_token": csrf_of(page.text), "action": "authorise", "scope": "public", "attribution": "named",
+        "based_on": version_of(page.text, practice)})
+    history = soup(focal.get("/our-practices").text).find(attrs={"data-practice": practice}).get_text(" ")
+    assert "Focal Point of Lusmark (focal.xl)" in history
+    admin = signed_in("admin")
+    audit = soup(admin.get("/secretariat/audit", params={"actor": "focal.xl"}).text)
+    who = {cell.get_text() for cell in audit.select("table.audit [data-testid=who]")}
+    assert who == {"Focal Point of Lusmark (focal.xl)"}
+    person = audit.select_one("#a-actor option[selected]")
+    assert person is not None and person["value"] == "focal.xl"
+    assert person.get_text() == "Focal Point of Lusmark (focal.xl)"
 
 
 def test_networks_and_users_pages_list_the_directory(signed_in: Callable[[str], TestClient]) -> None:
     client = signed_in("admin")
     assert "NSSN" in client.get("/secretariat/networks").text
     assert "focal.xa" in client.get("/secretariat/users").text
+
+
+def test_the_pending_queue_shows_and_sorts_by_when_each_entry_was_submitted(
+    signed_in: Callable[[str], TestClient], demo_app_settings: Settings
+) -> None:
+    engine = make_engine(demo_app_settings)
+    with Session(engine) as session, session.begin():
+        queued = session.exec(select(Practice).where(Practice.status == Status.pending)
+                              .order_by(col(Practice.created_at), col(Practice.id))).all()[:2]
+        first, second = queued  # submitted in the opposite order to their creation
+        first.submitted_at = datetime(2025, 6, 9, 12, tzinfo=UTC)
+        second.submitted_at = datetime(2025, 3, 4, 12, tzinfo=UTC)
+        refs = {first.public_id: "9 Jun 2025", second.public_id: "4 Mar 2025"}
+        earlier, later = second.public_id, first.public_id
+    engine.dispose()
+    client = signed_in("admin")
+    for sort in ("oldest", "newest"):
+        page = soup(client.get("/secretariat", params={"sort": sort}).text)
+        rows = page.select("[data-testid=queue-pending] [data-testid=queued]")
+        order = [row.select_one("a")["href"].rsplit("/", 1)[1] for row in rows]
+        shown = dict(zip(order, [row.select_one("[data-testid=since]").get_text(strip=True) for row in rows],
+                         strict=True))
+        assert {k: shown[k] for k in refs} == refs
+        assert "Submitted" in page.select_one("[data-testid=queue-pending] thead").get_text()
+        assert (order.index(earlier) < order.index(later)) == (sort == "oldest"), sort
