@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from fractions import Fraction
+from math import gcd
 
 
 @dataclass(frozen=True)
@@ -55,22 +55,26 @@ def passes_primary(facts: Sequence[Fact], rule: Rule) -> bool:
 
 
 class Span:
-    """The linear span of some integer vectors, kept as a reduced basis (exact arithmetic)."""
+    """The linear span of some integer vectors, kept as a reduced basis (exact, fraction-free integer arithmetic)."""
 
     def __init__(self, vectors: Iterable[Sequence[int]]) -> None:
-        self.basis: list[tuple[int, list[Fraction]]] = []  # (pivot column, reduced row)
+        self.basis: list[tuple[int, list[int]]] = []  # (pivot column, reduced row)
         for vector in vectors:
             reduced = self._reduce(vector)
             pivot = next((i for i, x in enumerate(reduced) if x), None)
             if pivot is not None:
                 self.basis.append((pivot, reduced))
 
-    def _reduce(self, row: Sequence[int]) -> list[Fraction]:
-        reduced = [Fraction(x) for x in row]
+    def _reduce(self, row: Sequence[int]) -> list[int]:
+        reduced = list(row)
         for pivot, base in self.basis:
-            if reduced[pivot]:
-                factor = reduced[pivot] / base[pivot]
-                reduced = [a - factor * b for a, b in zip(reduced, base, strict=True)]
+            factor = reduced[pivot]
+            if factor:
+                scale = base[pivot]
+                reduced = [scale * a - factor * b for a, b in zip(reduced, base, strict=True)]
+                divisor = gcd(*reduced)  # keeps the integers small
+                if divisor > 1:
+                    reduced = [a // divisor for a in reduced]
         return reduced
 
     def holds(self, target: Sequence[int]) -> bool:
