@@ -52,7 +52,8 @@ def table_time(disclosure: Disclosure, facts: list[Fact], rows: str, columns: st
     start = time.perf_counter()
     for r in row_values:
         for c in col_values:
-            cell = frozenset(f.id for f in facts if r in f.values[rows] and (c is None or c in f.values[columns]))
+            cell = frozenset(f.id for f in facts
+                             if r in f.values[rows] and (c is None or columns is None or c in f.values[columns]))
             if cell:
                 disclosure.shown(cell)
     return time.perf_counter() - start
