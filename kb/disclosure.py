@@ -168,18 +168,20 @@ class Disclosure:
         hidden = [part for part in parts if not self._shown(part)]
         if not hidden:
             return True
-        counted_singles = [part for part in singles if part not in hidden]
-        covered = 0
-        for part in counted_singles:
-            covered |= part
+        secret = set(hidden)
+        counted_singles = [part for part in singles if part not in secret]
+        covered = _union(counted_singles)
         disjoint = sum(part.bit_count() for part in counted_singles) == covered.bit_count()
-        if not ranges and sum(p.bit_count() for p in singles) == _union(singles).bit_count():
+        singles_disjoint = sum(part.bit_count() for part in singles) == _union(singles).bit_count()
+        if not ranges and singles_disjoint:
             # the parts do not overlap: a hidden one follows from the set only when it is the one left out
             if len(hidden) == 1 and _union(singles) == members:
                 return False
         else:
-            counted = [members, *counted_singles, *(part for part in ranges if part not in hidden)]
-            atoms = _atoms(members, parts)
+            counted = [members, *counted_singles, *(part for part in ranges if part not in secret)]
+            # ranges are unions of values, so parts by one value that do not overlap are already the atoms
+            whole = singles_disjoint and _union(singles) == members
+            atoms = singles if whole else _atoms(members, parts)
             span = Span([int(atom & part == atom) for atom in atoms] for part in counted)
             if any(span.holds([int(atom & part == atom) for atom in atoms]) for part in hidden):
                 return False
