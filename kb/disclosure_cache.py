@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 from kb.disclosure import Fact
 
-AUDIENCES = 32  # remembered audiences (the public, each state's users, each set of networks)
-DECISIONS = 2_000_000  # remembered sets per audience before starting afresh (memory stays bounded)
+AUDIENCES = 16  # remembered audiences (the public, each state's users, each set of networks)
+DECISIONS = 400_000  # remembered sets in all (a set of 3,000 practices takes about 0.5 kB): memory stays bounded
 
 
 @dataclass
@@ -37,8 +37,9 @@ def remembered_decisions(audience: Hashable, facts: Sequence[Fact]) -> dict[int,
             memory = _Memory()
         memory.facts.update((fact.id, fact) for fact in facts)
         _memories[audience] = memory
-        while len(_memories) > AUDIENCES:
-            _memories.popitem(last=False)
+        while len(_memories) > 1 and (len(_memories) > AUDIENCES
+                                      or sum(len(m.decided) for m in _memories.values()) > DECISIONS):
+            _memories.popitem(last=False)  # the audience asked least recently
         return memory.decided
 
 
