@@ -5,7 +5,7 @@ Run: .venv/bin/python bench/statistics.py [--sizes 100 300 1000 3000] [--seed 1]
 Synthetic visible practices with the dimensions statistics count by (7 of them: 20 topics in 5 groups, 6 sectors,
 2 domains, 2 kinds, 3 source types, 16 years) from 20 host states, a fifth of them anonymous to the viewer. Times
 the decisions of kb.disclosure for every cell of the table, first with an empty cache (a first request), then again
-(the cache a later request of the same audience and change sequence hits). Prints the machine and load average.
+(what a later request of the same audience finds remembered, kb.disclosure_cache). Prints the machine and load average.
 """
 
 from __future__ import annotations
