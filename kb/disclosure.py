@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from fractions import Fraction
+from math import gcd
 
 
 @dataclass(frozen=True)
@@ -55,22 +55,26 @@ def passes_primary(facts: Sequence[Fact], rule: Rule) -> bool:
 
 
 class Span:
-    """The linear span of some integer vectors, kept as a reduced basis (exact arithmetic)."""
+    """The linear span of some integer vectors, kept as a reduced basis (exact, fraction-free integer arithmetic)."""
 
     def __init__(self, vectors: Iterable[Sequence[int]]) -> None:
-        self.basis: list[tuple[int, list[Fraction]]] = []  # (pivot column, reduced row)
+        self.basis: list[tuple[int, list[int]]] = []  # (pivot column, reduced row)
         for vector in vectors:
             reduced = self._reduce(vector)
             pivot = next((i for i, x in enumerate(reduced) if x), None)
             if pivot is not None:
                 self.basis.append((pivot, reduced))
 
-    def _reduce(self, row: Sequence[int]) -> list[Fraction]:
-        reduced = [Fraction(x) for x in row]
+    def _reduce(self, row: Sequence[int]) -> list[int]:
+        reduced = list(row)
         for pivot, base in self.basis:
-            if reduced[pivot]:
-                factor = reduced[pivot] / base[pivot]
-                reduced = [a - factor * b for a, b in zip(reduced, base, strict=True)]
+            factor = reduced[pivot]
+            if factor:
+                scale = base[pivot]
+                reduced = [scale * a - factor * b for a, b in zip(reduced, base, strict=True)]
+                divisor = gcd(*reduced)  # keeps the integers small
+                if divisor > 1:
+                    reduced = [a // divisor for a in reduced]
         return reduced
 
     def holds(self, target: Sequence[int]) -> bool:
@@ -84,60 +88,119 @@ def in_span(vectors: Sequence[Sequence[int]], target: Sequence[int]) -> bool:
 
 
 class Disclosure:
-    """Decide, once per set of practices and for one viewer's facts, whether the set may be counted."""
+    """Decide, once per set of practices and for one viewer's facts, whether the set may be counted.
 
-    def __init__(self, facts: Iterable[Fact], splits: Sequence[Split], rule: Rule) -> None:
+    Sets are kept as bit masks with bit `id` for practice `id`, so a decision can be remembered across requests
+    for the same facts (`decided`, kb.statistics keeps one per audience, change sequence and rule).
+    """
+
+    def __init__(self, facts: Iterable[Fact], splits: Sequence[Split], rule: Rule,
+                 decided: dict[int, bool] | None = None) -> None:
         self.facts = {fact.id: fact for fact in facts}
-        self.splits = splits
+        # Same answer in any order; ordered splits first because their many small parts end most searches early.
+        self.splits = sorted(splits, key=lambda split: not split.ordered)
         self.rule = rule
-        self._decided: dict[frozenset[int], bool] = {}
+        self._decided = {} if decided is None else decided
+        self._hosts: dict[str, int] = {}
+        self._unknown = 0
+        values: dict[str, dict[str, int]] = {split.name: {} for split in splits}
+        for fact in self.facts.values():
+            bit = 1 << fact.id
+            if fact.host is None:
+                self._unknown |= bit
+            else:
+                self._hosts[fact.host] = self._hosts.get(fact.host, 0) | bit
+            for split in splits:
+                for value in fact.values[split.name]:
+                    values[split.name][value] = values[split.name].get(value, 0) | bit
+        self._values = {name: [by[v] for v in sorted(by)] for name, by in values.items()}
+
+    @staticmethod
+    def mask(ids: Iterable[int]) -> int:
+        """Return the bit mask of a set of practice ids."""
+        found = 0
+        for i in ids:
+            found |= 1 << i
+        return found
 
     def primary(self, ids: Iterable[int]) -> bool:
-        return passes_primary([self.facts[i] for i in ids], self.rule)
+        """Tell whether a set passes the threshold and dominance rules (kb.disclosure.passes_primary)."""
+        return self._primary(self.mask(ids))
 
     def shown(self, ids: frozenset[int]) -> bool:
         """Tell whether the count of this set of practices may be shown."""
-        if ids not in self._decided:
-            self._decided[ids] = self.primary(ids) and all(self._safe_split(ids, split) for split in self.splits)
-        return self._decided[ids]
+        return self._shown(self.mask(ids))
 
-    def _parts(self, ids: frozenset[int], split: Split) -> tuple[list[frozenset[int]], list[frozenset[int]]]:
+    def _primary(self, members: int) -> bool:
+        size = members.bit_count()
+        if size < self.rule.min_states:
+            return False
+        named = [c for c in ((members & hosts).bit_count() for hosts in self._hosts.values()) if c]
+        largest = max(named, default=0) + (members & self._unknown).bit_count()
+        return len(named) >= self.rule.min_states and largest * 100 <= self.rule.max_share * size
+
+    def _shown(self, members: int) -> bool:
+        decided = self._decided.get(members)
+        if decided is None:
+            decided = self._primary(members) and all(self._safe_split(members, split) for split in self.splits)
+            self._decided[members] = decided
+        return decided
+
+    def _parts(self, members: int, split: Split) -> tuple[list[int], list[int]]:
         """Return the set's parts by each value of a dimension, and (for an ordered one) its earlier/later ranges."""
-        by_value: dict[str, set[int]] = {}
-        for i in ids:
-            for value in self.facts[i].values[split.name]:
-                by_value.setdefault(value, set()).add(i)
-        singles = list(dict.fromkeys(frozenset(part) for part in by_value.values() if len(part) < len(ids)))
-        ranges: list[frozenset[int]] = []
+        present = [part for part in (members & value for value in self._values[split.name]) if part]
+        singles = list(dict.fromkeys(part for part in present if part != members))
+        ranges: list[int] = []
         if split.ordered:
-            keys = sorted(by_value)
-            for cut in range(1, len(keys)):
-                for side in (keys[:cut], keys[cut:]):
-                    ranges.append(frozenset().union(*(by_value[k] for k in side)))
-            ranges = [r for r in dict.fromkeys(ranges) if r not in singles and len(r) < len(ids)]
+            for cut in range(1, len(present)):
+                lower = upper = 0
+                for part in present[:cut]:
+                    lower |= part
+                for part in present[cut:]:
+                    upper |= part
+                ranges += (lower, upper)
+            ranges = [r for r in dict.fromkeys(ranges) if r not in singles and r != members]
         return singles, ranges
 
-    def _safe_split(self, ids: frozenset[int], split: Split) -> bool:
-        singles, ranges = self._parts(ids, split)
+    def _safe_split(self, members: int, split: Split) -> bool:
+        singles, ranges = self._parts(members, split)
         parts = singles + ranges
-        hidden = [part for part in parts if not self.shown(part)]
+        hidden = [part for part in parts if not self._shown(part)]
         if not hidden:
             return True
-        counted_singles = [part for part in singles if part not in hidden]
-        counted = [ids, *counted_singles, *(part for part in ranges if part not in hidden)]
-        atoms = _atoms(ids, parts)
-        span = Span([int(atom <= part) for atom in atoms] for part in counted)
-        if any(span.holds([int(atom <= part) for atom in atoms]) for part in hidden):
-            return False
-        if sum(len(part) for part in counted_singles) == len(frozenset().union(*counted_singles)):
-            rest = ids.difference(*counted_singles)  # its count is the set's minus the counted parts'
-            return not rest or self.primary(rest)
+        secret = set(hidden)
+        counted_singles = [part for part in singles if part not in secret]
+        covered = _union(counted_singles)
+        disjoint = sum(part.bit_count() for part in counted_singles) == covered.bit_count()
+        singles_disjoint = sum(part.bit_count() for part in singles) == _union(singles).bit_count()
+        if not ranges and singles_disjoint:
+            # the parts do not overlap: a hidden one follows from the set only when it is the one left out
+            if len(hidden) == 1 and _union(singles) == members:
+                return False
+        else:
+            counted = [members, *counted_singles, *(part for part in ranges if part not in secret)]
+            # ranges are unions of values, so parts by one value that do not overlap are already the atoms
+            whole = singles_disjoint and _union(singles) == members
+            atoms = singles if whole else _atoms(members, parts)
+            span = Span([int(atom & part == atom) for atom in atoms] for part in counted)
+            if any(span.holds([int(atom & part == atom) for atom in atoms]) for part in hidden):
+                return False
+        if disjoint:
+            rest = members & ~covered  # its count is the set's minus the counted parts'
+            return not rest or self._primary(rest)
         return True
 
 
-def _atoms(ids: frozenset[int], parts: Sequence[frozenset[int]]) -> list[frozenset[int]]:
+def _union(parts: Iterable[int]) -> int:
+    found = 0
+    for part in parts:
+        found |= part
+    return found
+
+
+def _atoms(members: int, parts: Sequence[int]) -> list[int]:
     """Group a set's practices by which parts they fall in: the unknowns a reader of the counts would solve for."""
-    groups: dict[tuple[bool, ...], set[int]] = {}
-    for i in ids:
-        groups.setdefault(tuple(i in part for part in parts), set()).add(i)
-    return [frozenset(group) for group in groups.values()]
+    atoms = [members]
+    for part in parts:
+        atoms = [piece for atom in atoms for piece in (atom & part, atom & ~part) if piece]
+    return atoms

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from kb.db import in_chunks
 from kb.disclosure import Disclosure, Fact, Rule, Split
+from kb.disclosure_cache import remembered_decisions
 from kb.errors import InvalidInput
 from kb.models import Practice
 from kb.queries import Filters, filter_problems, tags_by_practice, visible_rows
@@ -78,9 +79,7 @@ def statistics_table(
     every = dimensions(vocabularies)
     facts = visible_facts(session, viewer, filters, vocabularies)
     row_dim, col_dim = every[rows], (every[columns] if columns else None)
-    disclosure = None if exact else Disclosure(
-        (Fact(f.id, f.host, {d.name: d.values_of(f) for d in every.values()}) for f in facts),
-        [Split(d.name, d.ordered) for d in every.values()], rule)
+    disclosure = None if exact else _disclosure(viewer, facts, every, rule)
     cells = [_cell(facts, row_dim, r, col_dim, c, disclosure)
              for r in row_dim.categories(facts)
              for c in (col_dim.categories(facts) if col_dim else [None])]
@@ -95,6 +94,15 @@ def statistics_table(
         total=sum(c.count or 0 for c in cells), rule=rule, exact=exact,
         row_dimension=row_dim.name, column_dimension=col_dim.name if col_dim else None,
     )
+
+
+def _disclosure(viewer: Viewer, facts: Sequence[PracticeFacts], every: dict[str, Dimension], rule: Rule
+                ) -> Disclosure:
+    """Return the disclosure decisions for these facts, reusing those remembered for the same audience and rule."""
+    seen = [Fact(f.id, f.host, {d.name: d.values_of(f) for d in every.values()}) for f in facts]
+    splits = [Split(d.name, d.ordered) for d in every.values()]
+    audience = (viewer.cache_key, rule, tuple(splits))
+    return Disclosure(seen, splits, rule, remembered_decisions(audience, seen))
 
 
 def _cell(facts: Sequence[PracticeFacts], row_dim: Dimension, row: Category, col_dim: Dimension | None,
