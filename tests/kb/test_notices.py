@@ -117,7 +117,7 @@ def test_an_event_committed_after_a_later_one_is_still_noticed(
         slow.flush()
         early = edit(directory_engine, "Escorts for every contractor at the vault.")
         with Session(directory_engine) as session:
-            assert (session.exec(select(func.max(AuditEvent.id))).one() or 0) > (event.id or 0), "ids out of commit order"
+            assert (session.exec(select(func.max(AuditEvent.id))).one() or 0) > (event.id or 0), "out of order"
         received = run(sender, smtp)
         assert list(received) == ["focal.xc"] and early in received["focal.xc"][0]
         assert late not in received["focal.xc"][0], "not committed yet: invisible"
