@@ -27,7 +27,15 @@ from kb.digest import SHOWN, Digest, compose
 from kb.identifying import IdentifyingTerms
 from kb.mail import Mailer, MailError
 from kb.models import Alert, AlertKind, AlertProfile, Frequency, Practice, User, utcnow
-from kb.notices import NOTICE_KINDS, ensure_notice_alerts, new_notices, notices_on
+from kb.notices import (
+    NOTICE_KINDS,
+    Progress,
+    ensure_notice_alerts,
+    new_notices,
+    notices_on,
+    progress_of,
+    record_progress,
+)
 from kb.projection import Projection, practices_by_id
 from kb.queries import tags_by_practice
 from kb.viewer import viewer_for
@@ -103,13 +111,13 @@ class Sender:
                 session.rollback()
                 return Outcome.skipped
             viewer = viewer_for(session, user)
-            newest: int | None = None
+            progress: Progress | None = None
             reasons: dict[int, str] = {}
             if alert.kind in NOTICE_KINDS:
                 if not notices_on(session, user):
                     session.rollback()
                     return Outcome.skipped
-                notices, newest = new_notices(session, alert=alert, user=user, viewer=viewer)
+                notices, progress = new_notices(session, alert=alert, user=user, viewer=viewer, now=now)
                 reasons = {n.practice_id: n.reason for n in notices}
                 hosts = dict(session.exec(select(Practice.id, Practice.host_state_code)
                                           .where(col(Practice.id).in_(list(reasons)))).all()) if reasons else {}
@@ -117,8 +125,8 @@ class Sender:
             else:
                 fresh = new_matches(session, alert=alert, viewer=viewer, finder=self.finder)
             if not fresh:
-                if newest is not None and newest != alert.seen_event_id:
-                    alert.seen_event_id = newest  # nothing for this recipient in these events: not again
+                if progress is not None and progress != progress_of(alert):
+                    record_progress(alert, progress)  # nothing for this recipient in these events: not again
                     session.add(alert)
                     session.commit()
                 else:
@@ -149,10 +157,10 @@ class Sender:
                     record_delivery(logging_session, alert=alert, user=user, recipient=profile.email,
                                     practices=public_ids, result=Outcome.failed, detail=str(exc))
                 return Outcome.failed
-            if newest is None:
+            if progress is None:
                 mark_announced(session, alert, ids)
             else:
-                alert.seen_event_id = newest
+                record_progress(alert, progress)
             alert.last_delivered_at = now
             session.add(alert)
             record_delivery(session, alert=alert, user=user, recipient=profile.email, practices=public_ids,

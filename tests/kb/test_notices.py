@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -16,7 +17,7 @@ from kb.alerts import set_decision_notices, set_email
 from kb.authorisations import authorise
 from kb.config import Settings
 from kb.mail import SmtpMailer
-from kb.models import Alert, AlertKind, Attribution, Practice, Scope
+from kb.models import Alert, AlertKind, Attribution, AuditEvent, Practice, Scope
 from kb.practices import upsert_practice
 from kb.sending import Sender
 from tests.factories import make_record
@@ -96,3 +97,34 @@ def test_focal_points_and_the_secretariat_hear_of_decisions_to_make_and_made(
         set_decision_notices(session, user=focal, enabled=False)
     edit(directory_engine, "Escorts for everyone at the vault.", status="published")
     assert run(sender, smtp) == {}, "switched off"
+
+
+@pytest.mark.parametrize("backend_settings", ["postgres"], indirect=True)
+def test_an_event_committed_after_a_later_one_is_still_noticed(
+        sender: Sender, smtp: SmtpServer, directory_engine: Engine) -> None:
+    """Two real transactions: the first takes the lower event id and commits after the second was noticed."""
+    with Session(directory_engine) as session, session.begin():  # the focal point's own entry: no notice
+        late = upsert_practice(session, record=make_record("GP-LATE", host_state="XC", status="draft",
+                                                           summary="Two-person rule for the key safe."),
+                               actor="focal.xc")[1].public_id
+    assert run(sender, smtp) == {}
+    slow = Session(directory_engine)
+    try:
+        slow.begin()
+        event = AuditEvent(actor="curator", action="practice.updated", object_type="practice", object_id="GP-LATE",
+                           before={"status": "draft"}, after={"status": "pending"})
+        slow.add(event)
+        slow.flush()
+        early = edit(directory_engine, "Escorts for every contractor at the vault.")
+        with Session(directory_engine) as session:
+            assert (session.exec(select(func.max(AuditEvent.id))).one() or 0) > (event.id or 0), "out of order"
+        received = run(sender, smtp)
+        assert list(received) == ["focal.xc"] and early in received["focal.xc"][0]
+        assert late not in received["focal.xc"][0], "not committed yet: invisible"
+        slow.commit()
+    finally:
+        slow.close()
+    received = run(sender, smtp)
+    assert list(received) == ["focal.xc"], "the event committed late is not skipped"
+    assert late in received["focal.xc"][0] and early not in received["focal.xc"][0]
+    assert run(sender, smtp) == {}, "nothing twice"

@@ -91,3 +91,27 @@ def test_a_reset_feed_token_answers_like_a_missing_feed(signed_in: Callable[[str
     assert stale.status_code == missing.status_code == 404
     assert stale.text == missing.text
     assert stale.headers["content-type"] == missing.headers["content-type"]
+
+
+def topic_feed_links(client: TestClient) -> tuple[str, str]:
+    """Return the topic page's feed address in the head and in the visible link."""
+    page = soup(client.get(f"/browse/topic/{TOPIC}").text)
+    head = page.select_one("head link[rel='alternate'][type='application/atom+xml']")
+    visible = page.select_one("[data-testid='topic-feed']")
+    assert head is not None and visible is not None, "a topic page offers its feed in the head and in the page"
+    return str(head["href"]), str(visible["href"])
+
+
+def test_a_topic_page_offers_the_public_feed_to_the_public(client: TestClient) -> None:
+    assert topic_feed_links(client) == (f"/feeds/topics/{TOPIC}",) * 2
+
+
+def test_a_topic_page_offers_a_member_their_own_feed_once_they_have_a_feed_token(
+        signed_in: Callable[[str], TestClient]) -> None:
+    client = signed_in("reader.xb")  # earlier tests may have given them a token already: the page says which
+    token = feed_address(client).split("/")[2]
+    own = f"/feeds/{token}/topics/{TOPIC}"
+    assert topic_feed_links(client) == (own, own)
+    feed = client.get(own)
+    assert feed.status_code == 200 and feed.headers["content-type"].startswith("application/atom+xml")
+    assert set(entries(feed.text)) > set(entries(client.get(f"/feeds/topics/{TOPIC}").text)), "their networks too"
