@@ -15,13 +15,14 @@ from kb.missions import mission_for, missions_for
 from kb.models import Mark, Network, Provider
 from kb.plan_marks import mark_practice, unmark_practice
 from kb.plan_shares import share_plan, withdraw_share
-from kb.plan_views import item_public, mission_public, plan_public
+from kb.plan_views import item_public, mission_public, needs_by_area, plan_public
 from kb.plans import item_for, item_from_finding, plan_for, plans_for, start_follow_up, update_item
 from web.csrf import require_csrf
 from web.deps import SearchDep
 from web.guards import SignedInPage
 from web.plan_matching import item_matches
 from web.rendering import Page, is_fragment
+from web.statistics import disclosure_rule
 
 router = APIRouter(tags=["pages"])
 WRITE = [Depends(require_csrf)]
@@ -67,6 +68,14 @@ def _plan_context(page: Page, search: SearchDep, state: str, version: int | None
     return {"plan": plan, "networks": list(page.session.exec(select(Network).order_by(Network.code))),
             "providers": list(page.session.exec(select(Provider).order_by(Provider.code))),
             "areas": search.vocabularies["functional_area"]}
+
+
+@router.get("/plans/needs", response_class=HTMLResponse, include_in_schema=False)
+def needs_page(page: SignedInPage, search: SearchDep) -> Response:
+    """Show open needs across states by functional area: by topic and state for the secretariat, else counts."""
+    cells = needs_by_area(page.session, page.viewer, rule=disclosure_rule(page.request))
+    return page.render("needs.html", {"cells": cells, "areas": search.vocabularies["functional_area"],
+                                      "topics": search.vocabularies["topic"]})
 
 
 @router.get("/plans/{state}", response_class=HTMLResponse, include_in_schema=False)

@@ -71,3 +71,15 @@ def test_the_printable_plan_lists_every_item(signed_in: SignIn) -> None:
     rows = soup(page.text).select("[data-testid=print] tbody tr")
     assert page.status_code == 200 and len(rows) == len(soup(client.get("/plans/XC").text).select(
         "[data-testid=items] li[data-item]"))
+
+
+def test_the_needs_page_names_states_to_the_secretariat_only(signed_in: SignIn) -> None:
+    secretariat = soup(signed_in("curator").get("/plans/needs").text)
+    rows = secretariat.select("[data-testid=needs] tbody tr")
+    assert rows and all(r.select("a[href^='/plans/']") for r in rows)
+    assert len(secretariat.select("[data-testid=needs] thead th")) == 5
+    focal = signed_in("focal.xa").get("/plans/needs")
+    assert focal.status_code == 200
+    table = soup(focal.text).select_one("[data-testid=needs]")
+    assert table is not None and len(table.select("thead th")) == 2 and not table.select("a")
+    assert "XA" not in table.text and "XC" not in table.text
