@@ -189,5 +189,6 @@ def test_a_mission_failing_the_format_check_still_reports_its_unknown_names(worl
     assert any(e.startswith(f"{path}:{line_of(path, 'kind: recomendation')}: record 1 (id MIS-XA-2016-IPPAS), "
                             "finding R-1: field kind:") for e in errors), errors
     assert any(e.startswith(f"{path}:{line_of(path, 'insider threats')}: record 1 (id MIS-XA-2016-IPPAS), "
-                            "finding R-1: field topic:") and "did you mean 'insider_threat'" in e for e in errors), errors
+                            "finding R-1: field topic:") and "did you mean 'insider_threat'" in e
+               for e in errors), errors
     assert title_of(world, "MIS-XA-2016-IPPAS") == "IPPAS mission to Aldoria"
