@@ -83,3 +83,31 @@ def test_the_needs_page_names_states_to_the_secretariat_only(signed_in: SignIn) 
     table = soup(focal.text).select_one("[data-testid=needs]")
     assert table is not None and len(table.select("thead th")) == 2 and not table.select("a")
     assert "XA" not in table.text and "XC" not in table.text
+
+
+def test_an_item_entered_directly_with_and_without_htmx_and_its_history(signed_in: SignIn) -> None:
+    client = signed_in("focal.xa")
+    plan = client.get("/plans/XA")
+    assert soup(plan.text).select_one("[data-testid=new-item] form") is not None
+    form = {"csrf_token": csrf_of(plan.text), "functional_area": "detection", "priority": "P3",
+            "description": "Self-assessment: radiation portal monitors at the two land borders",
+            "responsible": "Customs Authority", "due": "2027-06-30"}
+    made = client.post("/plans/XA/items", data=form, follow_redirects=False)
+    assert made.status_code == 303 and made.headers["location"].startswith("/plans/XA#item-")
+    item_id = made.headers["location"].rsplit("-", 1)[1]
+    card = soup(client.get("/plans/XA").text).select_one(f"#item-{item_id}")
+    assert card is not None and "radiation portal monitors" in card.text and "P3" in card.text
+    fragment = client.post("/plans/XA/items", data=form | {"description": "Second self-assessed need"},
+                           headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and "<html" not in fragment.text and "Second self-assessed need" in fragment.text
+    refused = client.post("/plans/XA/items", data=form | {"priority": "P9", "description": "never stored"})
+    assert refused.status_code == 422 and "priority" in refused.text
+    assert "never stored" not in client.get("/api/v1/plans/XA").text
+    edit = form | {"status": "in_progress", "priority": "P1"}
+    assert client.post(f"/plans/XA/items/{item_id}", data=edit, follow_redirects=False).status_code == 303
+    history = client.get(f"/plans/XA/items/{item_id}/changes")
+    rows = soup(history.text).select("[data-testid=changes] tbody tr")
+    texts = [" ".join(td.get_text(" ", strip=True) for td in r.select("td")) for r in rows]
+    assert any("focal.xa" in t and "priority P3 P1" in t for t in texts), texts
+    assert any("(new item)" in t for t in texts), texts
+    assert signed_in("provider.nsap").get(f"/plans/XA/items/{item_id}/changes").status_code == 404
