@@ -111,3 +111,26 @@ def test_an_item_entered_directly_with_and_without_htmx_and_its_history(signed_i
     assert any("focal.xa" in t and "priority P3 P1" in t for t in texts), texts
     assert any("(new item)" in t for t in texts), texts
     assert signed_in("provider.nsap").get(f"/plans/XA/items/{item_id}/changes").status_code == 404
+
+
+def test_an_administrator_creates_a_provider_and_attaches_a_provider_user(signed_in: SignIn) -> None:
+    admin = signed_in("admin")
+    page = admin.get("/secretariat/providers")
+    assert page.status_code == 200
+    token = csrf_of(page.text)
+    bad = admin.post("/secretariat/providers", data={"csrf_token": token, "code": "not a code", "name": "X"})
+    assert bad.status_code == 422 and "code" in bad.text and "NOT A CODE" in bad.text
+    made = admin.post("/secretariat/providers", data={"csrf_token": token, "code": "gsap", "name": "Gulf Support"},
+                      follow_redirects=False)
+    assert made.status_code == 303 and made.headers["location"] == "/secretariat/providers#p-GSAP"
+    wrong = admin.post("/secretariat/providers/GSAP/people", data={"csrf_token": token, "username": "focal.xa"})
+    assert wrong.status_code == 422 and "provider role" in wrong.text
+    attached = admin.post("/secretariat/providers/GSAP/people", data={"csrf_token": token,
+                                                                       "username": "provider.rstf"})
+    assert attached.status_code == 200
+    card = soup(attached.text).select_one("[data-provider=GSAP] [data-testid=provider-users]")
+    assert card is not None and "provider.rstf" in card.text
+    assert signed_in("focal.xa").get("/secretariat/providers").status_code in (403, 404)
+    focal = signed_in("focal.xa")
+    plan = focal.get("/plans/XA")
+    assert "Gulf Support" in plan.text  # the state can now share its plan with the new provider
