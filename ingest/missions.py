@@ -14,7 +14,7 @@ from ingest.mission_readers import RawMission, read_missions
 from ingest.pipeline import MAX_FILE_BYTES, IngestReport, collect_files
 from ingest.readers import ReadError, decode
 from ingest.validate import IngestError, _kind_of, _shown
-from kb.mission_records import MissionNames, MissionRecord, check_mission
+from kb.mission_records import MissionNames, MissionRecord, check_mission, raw_mission_problems
 from kb.missions import mission_names, upsert_mission
 from kb.plain_words import field_path as _field_path
 from kb.plain_words import plain_message
@@ -53,6 +53,13 @@ def _pydantic_errors(path: str, raw: RawMission, record_id: str | None, exc: Val
     return errors
 
 
+def _reported_at(loc: tuple[int | str, ...]) -> tuple[int | None, str]:
+    """Return (finding index or None, top field) of a format error, so the name check skips that field."""
+    if len(loc) >= 3 and loc[0] == "findings" and isinstance(loc[1], int):
+        return loc[1], str(loc[2])
+    return None, str(loc[0]) if loc else ""
+
+
 def validate_mission(path: str, raw: RawMission, names: MissionNames) -> tuple[MissionRecord | None,
                                                                                list[IngestError]]:
     """Validate one raw mission; return the normalised record or errors naming file, line, finding and field."""
@@ -65,7 +72,13 @@ def validate_mission(path: str, raw: RawMission, names: MissionNames) -> tuple[M
     try:
         record = MissionRecord.model_validate(raw.data)
     except ValidationError as exc:
-        return None, errors + _pydantic_errors(path, raw, record_id, exc)
+        errors += _pydantic_errors(path, raw, record_id, exc)
+        reported = {_reported_at(error["loc"]) for error in exc.errors(include_url=False)}
+        for index, problem in raw_mission_problems(raw.data, names, reported):
+            line = raw.line_of_finding(index, problem.field) if index is not None else raw.line_of(problem.field)
+            errors.append(IngestError.at(path, line, _finding_label(raw, index) + str(problem), raw.number, record_id,
+                                         problem.field))
+        return None, errors
     record, located = check_mission(record, names)
     numbers = [f.number for f in record.findings]
     for item in located:

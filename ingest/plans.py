@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from ingest.validate import IngestError, _shown
 from kb import audit
 from kb.models import NEED_KINDS, Finding, Mission, PlanItem, PlanItemChange, PlanVersion, State
 from kb.plain_words import field_path as _field_path
-from kb.plan_records import ItemRecord, PlanRecord, area_problem, version_problems
+from kb.plan_records import FINDING_REFERENCE, ItemRecord, PlanRecord, area_problem, version_problems
 from kb.plans import add_version, ensure_plan, item_key, item_snapshot
 from kb.vocabulary import Vocabulary
 
@@ -104,6 +105,38 @@ def _finding_problem(reference: str, state: str, findings: dict[str, tuple[str, 
     return None
 
 
+def _raw_name_problems(data: dict[str, Any], areas: Vocabulary, states: frozenset[str],
+                       findings: dict[str, tuple[str, Finding]],
+                       reported: set[tuple[int | None, int | None, str | None]],
+                       ) -> list[tuple[int | None, int | None, str, str]]:
+    """Check the state, areas and findings a plan names although other fields are invalid: one pass reports all.
+
+    Fields already reported by the format check (a (version, item, field) in `reported`) are not checked again.
+    """
+    found: list[tuple[int | None, int | None, str, str]] = []
+    state = data.get("state")
+    state = state.strip().upper() if isinstance(state, str) else None
+    if state and state not in states and (None, None, "state") not in reported:
+        found.append((None, None, "state", f"field state: unknown state {state!r}; add the state first"))
+    versions = data.get("versions")
+    for v, version in enumerate(versions if isinstance(versions, list) else []):
+        items = version.get("items") if isinstance(version, dict) else None
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            if not isinstance(item, dict):
+                continue
+            area = item.get("functional_area")
+            if isinstance(area, str) and area.strip() and (v, i, "functional_area") not in reported:
+                unknown_area = area_problem(areas, area.strip())[1]
+                if unknown_area is not None:
+                    found.append((v, i, "functional_area", str(unknown_area)))
+            reference = item.get("finding")
+            if (isinstance(reference, str) and re.fullmatch(FINDING_REFERENCE, reference.strip()) and state
+                    and (v, i, "finding") not in reported
+                    and (wrong := _finding_problem(reference.strip(), state, findings))):
+                found.append((v, i, "finding", f"field finding: {wrong}"))
+    return found
+
+
 def validate_plan(path: str, raw: RawPlan, areas: Vocabulary, states: frozenset[str],
                   findings: dict[str, tuple[str, Finding]]) -> tuple[PlanRecord | None, list[IngestError]]:
     """Validate one raw plan; return the normalised record or errors naming file, line, version, item and field."""
@@ -119,6 +152,7 @@ def validate_plan(path: str, raw: RawPlan, areas: Vocabulary, states: frozenset[
         record = PlanRecord.model_validate(raw.data)
     except ValidationError as exc:
         errors = []
+        reported: set[tuple[int | None, int | None, str | None]] = set()
         for problem in exc.errors(include_url=False):
             loc = tuple(problem["loc"])
             version = loc[1] if len(loc) > 1 and loc[0] == "versions" and isinstance(loc[1], int) else None
@@ -128,6 +162,9 @@ def validate_plan(path: str, raw: RawPlan, areas: Vocabulary, states: frozenset[
             what = ("required field is missing" if problem["type"] == "missing"
                     else f"{problem['msg']} (value {_shown(problem['input'])})")
             errors.append(error(version, item, str(rest[0]) if rest else None, f"field {name}: {what}"))
+            reported.add((version, item, str(rest[0]) if rest else None))
+        for version, item, name, message in _raw_name_problems(raw.data, areas, states, findings, reported):
+            errors.append(error(version, item, name, message))
         return None, errors
     errors = []
     if record.state not in states:

@@ -12,7 +12,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from kb.errors import Problem
 from kb.models import FindingKind, MissionStatus
-from kb.records import EXTERNAL_ID_PATTERN, StateCode, TagList, Text
+from kb.records import EXTERNAL_ID_PATTERN, StateCode, TagList, Text, _strings
 from kb.vocabulary import TAG_VOCABULARIES, Vocabulary
 
 NUMBER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$"
@@ -178,3 +178,47 @@ def check_mission(record: MissionRecord, names: MissionNames) -> tuple[MissionRe
         located.extend(Located(finding.number, p) for p in finding_problems)
     normalised = record.model_copy(update={"type": kind or record.type, "scope": scope, "findings": findings})
     return normalised, located
+
+
+def raw_mission_problems(data: dict[str, Any], names: MissionNames,
+                         reported: set[tuple[int | None, str]]) -> list[tuple[int | None, Problem]]:
+    """Check the names a mission refers to although other fields are invalid, so that one pass reports everything.
+
+    Returns (finding index or None, problem); a (finding index, field) in `reported` is not checked again.
+    """
+    found: list[tuple[int | None, Problem]] = []
+
+    def terms(index: int | None, name: str, vocabulary: str, value: object) -> None:
+        if (index, name) not in reported:
+            known = names.vocabularies[vocabulary]
+            found.extend((index, known.unknown_term(name, v)) for v in _strings(value) if known.resolve(v) is None)
+
+    terms(None, "type", "source_type", data.get("type"))
+    terms(None, "scope", "topic", data.get("scope"))
+    host = data.get("host_state")
+    if isinstance(host, str) and host.strip() and (None, "host_state") not in reported:
+        code = host.strip().upper()
+        if code not in names.states:
+            found.append((None, Problem("host_state", f"unknown state; known: {', '.join(sorted(names.states))} "
+                                                      "(add the state first)", code)))
+    follows = data.get("follows")
+    if (isinstance(follows, str) and follows.strip() and (None, "follows") not in reported
+            and follows.strip() not in names.missions):
+        close = difflib.get_close_matches(follows.strip(), list(names.missions), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        found.append((None, Problem("follows", f"unknown mission{hint}; ingest the earlier mission first (or in the "
+                                               "same run)", follows.strip())))
+    findings = data.get("findings")
+    for index, finding in enumerate(findings if isinstance(findings, list) else []):
+        if not isinstance(finding, dict):
+            continue
+        for name in TAG_VOCABULARIES:
+            terms(index, name, name, finding.get(name))
+        terms(index, "functional_area", "functional_area", finding.get("functional_area"))
+        practice = finding.get("practice")
+        if (isinstance(practice, str) and practice.strip() and (index, "practice") not in reported
+                and practice.strip() not in names.practices):
+            found.append((index, Problem("practice", "unknown practice; ingest the practice first (or in the same "
+                                                     "run)", practice.strip())))
+    return found
+

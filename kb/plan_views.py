@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlmodel import Session, col, func, select
 
+from kb.disclosure import Disclosure, Fact, Rule, Split
 from kb.identifying import IdentifyingTerms
 from kb.missions import visible_findings
 from kb.models import OPEN_ITEM_STATUSES, Finding, Mission, Plan, PlanItem, PlanVersion, Practice, utcnow
@@ -98,11 +99,11 @@ def _has_visible_items(session: Session, viewer: Viewer, version: PlanVersion) -
     return bool(items_for(session, viewer, version))
 
 
-def needs_by_area(session: Session, viewer: Viewer, *, min_states: int = 3) -> list[NeedsCell]:
+def needs_by_area(session: Session, viewer: Viewer, *, rule: Rule) -> list[NeedsCell]:
     """Return the open needs across states by functional area and topic, to coordinate assistance.
 
-    The secretariat sees every cell with items and states; anyone else sees counts of states only, and only cells
-    with at least `min_states` states, so that no state can be singled out (and only items they may see).
+    The secretariat sees every cell with items and states; anyone else sees counts of states only (of the items
+    they may see), and only the cells kb.disclosure lets through, as statistics do: no state can be singled out.
     """
     newest = dict(session.exec(select(PlanVersion.plan_id, func.max(PlanVersion.version))
                                .group_by(col(PlanVersion.plan_id))).all())
@@ -115,17 +116,20 @@ def needs_by_area(session: Session, viewer: Viewer, *, min_states: int = 3) -> l
         .where(col(PlanVersion.id).in_([v.id for v in latest]), plan_items_visible_to(viewer),
                col(PlanItem.status).in_([str(s) for s in OPEN_ITEM_STATUSES]))
     ).all()
-    cells: dict[tuple[str, str | None], list[str]] = defaultdict(list)
+    cells: dict[tuple[str, str | None], list[tuple[int, str]]] = defaultdict(list)
     for state, item, topics in rows:
         # a finding's topics are confidential; only the secretariat's view is broken down by them
         for topic in (topics or [None]) if viewer.is_secretariat else [None]:
-            cells[(item.functional_area, topic)].append(state)
+            cells[(item.functional_area, topic)].append((item.id or 0, state))
+    disclosure = None if viewer.is_secretariat else Disclosure(
+        (Fact(item.id or 0, state, {"functional_area": frozenset({item.functional_area})}) for state, item, _ in rows),
+        [Split("functional_area")], rule)
     found = []
-    for (area, topic), states in sorted(cells.items(), key=lambda c: (c[0][0], c[0][1] or "")):
-        distinct = sorted(set(states))
-        if viewer.is_secretariat:
-            found.append(NeedsCell(functional_area=area, topic=topic, states=len(distinct), items=len(states),
+    for (area, topic), members in sorted(cells.items(), key=lambda c: (c[0][0], c[0][1] or "")):
+        distinct = sorted({state for _, state in members})
+        if disclosure is None:
+            found.append(NeedsCell(functional_area=area, topic=topic, states=len(distinct), items=len(members),
                                    state_codes=distinct))
-        elif len(distinct) >= min_states:
+        elif disclosure.shown(frozenset(i for i, _ in members)):
             found.append(NeedsCell(functional_area=area, topic=None, states=len(distinct)))
     return found

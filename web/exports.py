@@ -20,7 +20,11 @@ def cell(value: object) -> str:
         return ""
     if isinstance(value, list):
         return "; ".join(item.description if isinstance(item, AuthorisationPublic) else cell(item) for item in value)
-    text = str(value)
+    return spreadsheet_safe(str(value))
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Return text a spreadsheet shows as text: one starting like a formula gets a leading quote."""
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 

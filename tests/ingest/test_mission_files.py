@@ -157,3 +157,38 @@ def test_plan_errors_name_the_version_item_and_field(world: Engine, vocabularies
                for e in errors), errors
     with Session(world) as session:
         assert session.exec(select(PlanItem.description)).all() == before
+
+
+def test_a_plan_failing_the_format_check_still_reports_its_unknown_finding(world: Engine,
+                                                                          vocabularies: dict[str, Vocabulary],
+                                                                          tmp_path: Path) -> None:
+    first = broken(tmp_path, "plans.yaml", "status: done", "status: finished")
+    path = tmp_path / "both" / "plans.yaml"
+    path.parent.mkdir()
+    path.write_text(first.read_text(encoding="utf-8").replace("- finding: MIS-XA-2016-IPPAS/R-2",
+                                                              "- finding: MIS-XA-2016-IPPAS/R-9", 1), encoding="utf-8")
+    report = ingest_plan_paths([path], engine=world, vocabularies=vocabularies)
+    errors = [str(e) for e in report.errors]
+    assert report.files_rejected == [path]
+    assert any(e.startswith(f"{path}:{line_of(path, 'status: finished')}: record 1 (id XA), version 1, item 1: "
+                            "field status:") for e in errors), errors
+    assert any(e.startswith(f"{path}:{line_of(path, 'MIS-XA-2016-IPPAS/R-9')}: record 1 (id XA), version 1, item 2: "
+                            "field finding: unknown finding 'MIS-XA-2016-IPPAS/R-9'") for e in errors), errors
+
+
+def test_a_mission_failing_the_format_check_still_reports_its_unknown_names(world: Engine,
+                                                                           vocabularies: dict[str, Vocabulary],
+                                                                           tmp_path: Path) -> None:
+    first = broken(tmp_path, "aldoria.yaml", "kind: recommendation", "kind: recomendation")
+    path = tmp_path / "both" / "aldoria.yaml"
+    path.parent.mkdir()
+    path.write_text(first.read_text(encoding="utf-8").replace(
+        "topic: [physical_protection, threat_risk_assessment]", "topic: [physical_protection, insider threats]", 1),
+        encoding="utf-8")
+    errors = errors_of(world, vocabularies, path)
+    assert any(e.startswith(f"{path}:{line_of(path, 'kind: recomendation')}: record 1 (id MIS-XA-2016-IPPAS), "
+                            "finding R-1: field kind:") for e in errors), errors
+    assert any(e.startswith(f"{path}:{line_of(path, 'insider threats')}: record 1 (id MIS-XA-2016-IPPAS), "
+                            "finding R-1: field topic:") and "did you mean 'insider_threat'" in e
+               for e in errors), errors
+    assert title_of(world, "MIS-XA-2016-IPPAS") == "IPPAS mission to Aldoria"

@@ -9,11 +9,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from kb.authorisations import current_authorisation, withdraw
+from kb.disclosure import Rule
 from kb.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from kb.models import AuditEvent, ItemStatus, Mark, Plan, PlanItem, Practice, Priority
 from kb.plan_marks import mark_practice, marks_for
 from kb.plan_records import ItemFields
 from kb.plan_shares import current_share, share_history, share_plan, withdraw_share
+from kb.plan_views import needs_by_area
 from kb.plans import (
     add_item,
     changes_of,
@@ -224,3 +226,26 @@ def test_plan_shares_keep_one_in_force_on_each_backend(directory_engine: Engine,
     with Session(directory_engine) as session, pytest.raises(IntegrityError), session.begin():
         session.add(PlanShare(plan_id=plan_id, granted_by="sneaky"))
         session.flush()
+
+
+def test_the_needs_view_counts_states_through_the_disclosure_control(world: Engine) -> None:
+    with Session(world) as session, session.begin():
+        for state in ("XA", "XC"):
+            host = viewer(session, f"focal.{state.lower()}")
+            share_plan(session, viewer=host, plan=plan_for(session, host, state), providers=["NSAP"],
+                       by=f"focal.{state.lower()}", via="test")
+    with Session(world) as session:
+        every = needs_by_area(session, viewer(session, "curator"), rule=Rule(3, 70.0))
+        assert every and all(c.state_codes and c.items for c in every)
+        by_area: dict[str, set[str]] = {}
+        for cell in every:
+            by_area.setdefault(cell.functional_area, set()).update(cell.state_codes or [])
+        both = {area for area, states in by_area.items() if {"XA", "XC"} <= states}
+        provider = viewer(session, "provider.nsap")
+        assert needs_by_area(session, provider, rule=Rule(3, 100.0)) == []  # two states can be singled out
+        two = needs_by_area(session, provider, rule=Rule(2, 100.0))
+        assert {c.functional_area for c in two} == both and both
+        assert all(c.states == 2 and c.state_codes is None and c.items is None and c.topic is None for c in two)
+        own = viewer(session, "focal.xa")
+        assert needs_by_area(session, own, rule=Rule(2, 100.0)) == []
+        assert all(c.states == 1 for c in needs_by_area(session, own, rule=Rule(1, 100.0)))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from kb.errors import InvalidInput, Problem
@@ -37,6 +37,7 @@ from web.api.access import Responses, SignedInDep, require_api_csrf
 from web.deps import SearchDep, SessionDep
 from web.plan_export import plan_csv
 from web.plan_matching import item_matches
+from web.statistics import disclosure_rule
 
 router = APIRouter(prefix="/plans", tags=["plans"], dependencies=[Depends(require_api_csrf)])
 
@@ -95,9 +96,12 @@ def list_plans(session: SessionDep, viewer: SignedInDep) -> list[str]:
 
 
 @router.get("/needs", response_model=list[NeedsCell], responses=ERRORS)
-def read_needs(session: SessionDep, viewer: SignedInDep) -> list[NeedsCell]:
-    """Return open needs across states by functional area (and topic, with states, for the secretariat)."""
-    return needs_by_area(session, viewer)
+def read_needs(request: Request, session: SessionDep, viewer: SignedInDep) -> list[NeedsCell]:
+    """Return open needs across states by functional area (and topic, with states, for the secretariat).
+
+    Anyone but the secretariat gets counts of states only, for the areas statistics' disclosure control lets through.
+    """
+    return needs_by_area(session, viewer, rule=disclosure_rule(request))
 
 
 @router.get("/{state}", response_model=PlanPublic, responses=ERRORS)

@@ -13,11 +13,13 @@ from web.pages import (
     focal,
     plans,
     practice,
+    providers,
     search,
     site,
     statistics,
 )
 
 pages_router = APIRouter()
-for module in (search, browse, practice, auth, bulk, focal, curation, admin, account, plans, statistics, alerts, site):
+for module in (search, browse, practice, auth, bulk, focal, curation, admin, account, plans, statistics, alerts, site,
+               providers):
     pages_router.include_router(module.router)

@@ -14,14 +14,28 @@ from kb.errors import Conflict, InvalidInput
 from kb.missions import mission_for, missions_for
 from kb.models import Mark, Network, Provider
 from kb.plan_marks import mark_practice, unmark_practice
+from kb.plan_records import ItemFields
 from kb.plan_shares import share_plan, withdraw_share
-from kb.plan_views import item_public, mission_public, plan_public
-from kb.plans import item_for, item_from_finding, plan_for, plans_for, start_follow_up, update_item
+from kb.plan_views import item_public, mission_public, needs_by_area, plan_public
+from kb.plans import (
+    add_item,
+    changes_of,
+    item_for,
+    item_from_finding,
+    plan_for,
+    plan_of_item,
+    plans_for,
+    start_follow_up,
+    update_item,
+    version_of,
+)
+from kb.visibility import plan_shown_whole_to
 from web.csrf import require_csrf
 from web.deps import SearchDep
 from web.guards import SignedInPage
 from web.plan_matching import item_matches
 from web.rendering import Page, is_fragment
+from web.statistics import disclosure_rule
 
 router = APIRouter(tags=["pages"])
 WRITE = [Depends(require_csrf)]
@@ -67,6 +81,14 @@ def _plan_context(page: Page, search: SearchDep, state: str, version: int | None
     return {"plan": plan, "networks": list(page.session.exec(select(Network).order_by(Network.code))),
             "providers": list(page.session.exec(select(Provider).order_by(Provider.code))),
             "areas": search.vocabularies["functional_area"]}
+
+
+@router.get("/plans/needs", response_class=HTMLResponse, include_in_schema=False)
+def needs_page(page: SignedInPage, search: SearchDep) -> Response:
+    """Show open needs across states by functional area: by topic and state for the secretariat, else counts."""
+    cells = needs_by_area(page.session, page.viewer, rule=disclosure_rule(page.request))
+    return page.render("needs.html", {"cells": cells, "areas": search.vocabularies["functional_area"],
+                                      "topics": search.vocabularies["topic"]})
 
 
 @router.get("/plans/{state}", response_class=HTMLResponse, include_in_schema=False)
@@ -122,6 +144,46 @@ def edit_item(state: str, item_id: int, page: SignedInPage, search: SearchDep,
         page.session.rollback()
         return _item_answer(page, search, state, item_id, status_code=422, errors={"item": str(exc)})
     return _item_answer(page, search, state, item_id, notice="Saved.")
+
+
+@router.post("/plans/{state}/items", include_in_schema=False, dependencies=WRITE)
+def new_item(state: str, page: SignedInPage, search: SearchDep,
+             functional_area: Annotated[str, Form()], description: Annotated[str, Form()],
+             priority: Annotated[str, Form()], responsible: Annotated[str, Form()], due: Annotated[str, Form()] = "",
+             assistance_requested: Annotated[bool, Form()] = False,
+             assistance_from: Annotated[str, Form()] = "", notes: Annotated[str, Form()] = "") -> Response:
+    """Enter an item directly (a self-assessment) into the latest version; htmx appends it to the list."""
+    plan = plan_for(page.session, page.viewer, state)
+    try:
+        fields = ItemFields.model_validate({
+            "functional_area": functional_area, "description": description, "priority": priority,
+            "responsible": responsible, "due": due or None, "assistance_requested": assistance_requested,
+            "assistance_from": assistance_from, "notes": notes})
+        item = add_item(page.session, viewer=page.viewer, version=version_of(page.session, plan), fields=fields,
+                        areas=search.vocabularies["functional_area"], actor=page.viewer.username or "?")
+        page.session.commit()
+    except InvalidInput as exc:
+        page.session.rollback()
+        return _new_item_refused(page, search, state, {p.field or "item": p.message for p in exc.problems})
+    except ValueError as exc:  # pydantic's ValidationError: a missing field, priority or date out of range
+        page.session.rollback()
+        return _new_item_refused(page, search, state, {"item": str(exc)})
+    return _item_answer(page, search, state, item.id or 0, notice="Added.")
+
+
+def _new_item_refused(page: Page, search: SearchDep, state: str, errors: dict[str, str]) -> Response:
+    context = {**_plan_context(page, search, state, None), "new_item_errors": errors}
+    return page.render("plan.html", context, status_code=422, partial="_new_item.html")
+
+
+@router.get("/plans/{state}/items/{item_id}/changes", response_class=HTMLResponse, include_in_schema=False)
+def item_changes_page(state: str, item_id: int, page: SignedInPage, search: SearchDep) -> Response:
+    """Show an item's change history, newest first: who, when, before and after (the state and the secretariat)."""
+    item = item_for(page.session, page.viewer, item_id)
+    shown = item_public(page.session, page.viewer, search.catalogue.terms, item, whole=True)
+    whole = plan_shown_whole_to(page.viewer, plan_of_item(page.session, item).state_code)
+    return page.render("item_changes.html", {"state": state, "item": shown,
+                                             "changes": changes_of(page.session, item) if whole else []})
 
 
 @router.get("/plans/{state}/items/{item_id}/matches", response_class=HTMLResponse, include_in_schema=False)

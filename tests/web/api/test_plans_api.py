@@ -3,6 +3,8 @@ finds practices, adopts one, sets priority and due date, shares the plan with a 
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable
 
 import yaml
@@ -98,3 +100,15 @@ def test_the_needs_view_names_states_to_the_secretariat_only(client: TestClient,
     assert all(c["state_codes"] is None and c["items"] is None and c["topic"] is None for c in outsider)
     own = client.get("/api/v1/plans/needs", headers=bearer("focal.xa")).json()
     assert all(c["states"] >= 3 for c in own)  # fewer states would single a state out
+
+
+def test_the_plan_csv_keeps_a_formula_as_text(client: TestClient, bearer: Bearer) -> None:
+    focal = bearer("focal.xa")
+    fields = {"functional_area": "detection", "description": "=HYPERLINK(\"http://x\",\"y\")", "priority": "P3",
+              "responsible": "+Ministry", "notes": "@SUM(A1)", "assistance_from": "-1"}
+    made = client.post("/api/v1/plans/XA/items", json={"fields": fields}, headers=focal)
+    assert made.status_code == 201, made.text
+    rows = list(csv.DictReader(io.StringIO(client.get("/api/v1/plans/XA/export.csv", headers=focal).text)))
+    row = next(r for r in rows if r["item"] == str(made.json()["id"]))
+    assert row["description"] == "'=HYPERLINK(\"http://x\",\"y\")" and row["responsible"] == "'+Ministry"
+    assert row["notes"] == "'@SUM(A1)" and row["assistance_from"] == "'-1" and row["priority"] == "P3"
