@@ -53,5 +53,5 @@ def ingest_plans(
 
     settings, engine = _engine()
     report = ingest_plan_paths(paths, engine=engine, vocabularies=load_vocabularies(settings.vocabulary_dir),
-                               actor=actor, check_only=check)
+                               actor=actor, check_only=check, max_bytes=settings.max_upload_bytes)
     _report(report, "checked" if check else "ingested")

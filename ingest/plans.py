@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from ingest.pipeline import IngestReport, collect_files
+from ingest.pipeline import MAX_FILE_BYTES, IngestReport, collect_files
 from ingest.readers import ReadError, _construct, _field_lines, _yaml_node, decode
 from ingest.validate import IngestError, _shown
 from kb import audit
@@ -253,7 +253,8 @@ def write_plan(session: Session, record: PlanRecord, findings: dict[str, tuple[s
 
 
 def ingest_plan_paths(paths: list[Path], *, engine: Engine, vocabularies: dict[str, Vocabulary],
-                      actor: str = "ingest", check_only: bool = False) -> IngestReport:
+                      actor: str = "ingest", check_only: bool = False, max_bytes: int = MAX_FILE_BYTES
+                      ) -> IngestReport:
     """Validate every plan file, and (unless checking) write each valid file in its own transaction."""
     files, skipped = collect_files(paths)
     report = IngestReport(files_skipped=skipped)
@@ -262,7 +263,15 @@ def ingest_plan_paths(paths: list[Path], *, engine: Engine, vocabularies: dict[s
         states = frozenset(session.exec(select(State.code)).all())
     for path in files:
         try:
+            size = path.stat().st_size
+            if size > max_bytes:
+                raise ReadError(f"file is {size:,} bytes, over the {max_bytes:,}-byte limit; "
+                                "split it into smaller files")
             raws = read_plans(decode(path.read_bytes()))
+        except OSError as exc:
+            report.errors.append(IngestError.at(str(path), None, f"cannot read file: {exc.strerror}"))
+            report.files_rejected.append(path)
+            continue
         except ReadError as exc:
             report.errors.append(IngestError.at(str(path), exc.line, str(exc)))
             report.files_rejected.append(path)

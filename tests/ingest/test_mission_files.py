@@ -192,3 +192,12 @@ def test_a_mission_failing_the_format_check_still_reports_its_unknown_names(worl
                             "finding R-1: field topic:") and "did you mean 'insider_threat'" in e
                for e in errors), errors
     assert title_of(world, "MIS-XA-2016-IPPAS") == "IPPAS mission to Aldoria"
+
+
+def test_a_plan_file_over_the_upload_limit_is_refused_unread(world: Engine, vocabularies: dict[str, Vocabulary],
+                                                             tmp_path: Path) -> None:
+    path = broken(tmp_path, "plans.yaml", "status: done", "status: done")
+    report = ingest_plan_paths([path], engine=world, vocabularies=vocabularies, max_bytes=100)
+    assert report.files_rejected == [path]
+    assert [str(e) for e in report.errors] == [f"{path}: file is {path.stat().st_size:,} bytes, over the 100-byte "
+                                               "limit; split it into smaller files"]
