@@ -76,7 +76,8 @@ def rows_of(engine: Engine, prefix: str) -> dict[str, list]:
         return {
             "practices": sorted(plain([str(getattr(p, field)) for field in Practice.model_fields
                                        if field not in ("id", "public_id", "content_hash", "created_at",
-                                                        "updated_at")])
+                                                        "updated_at", "submitted_at")]
+                                      + [f"submitted: {p.submitted_at is not None}"])  # a time, like created_at
                                 for p in practices.values()),
             "tags": sorted((name[t.practice_id], t.vocabulary, t.term)
                            for t in session.exec(select(PracticeTag).where(PracticeTag.practice_id.in_(ids)))),

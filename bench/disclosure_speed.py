@@ -1,6 +1,6 @@
 """What disclosure control costs: the time of a one-dimension topic table and a topic × year table by size.
 
-Run: .venv/bin/python bench/statistics.py [--sizes 100 300 1000 3000] [--seed 1]
+Run: .venv/bin/python bench/disclosure_speed.py [--sizes 100 300 1000 3000] [--seed 1]
 
 Synthetic visible practices with the dimensions statistics count by (7 of them: 20 topics in 5 groups, 6 sectors,
 2 domains, 2 kinds, 3 source types, 16 years) from 20 host states, a fifth of them anonymous to the viewer. Times
