@@ -21,11 +21,11 @@ from fixtures import PRACTICES
 from fixtures.load import load_directory
 from index.embedder import Embedder
 from kb import migrate
-from kb.accounts import issue_token, user_by_name
+from kb.accounts import issue_token, save_user, user_by_name
 from kb.authorisations import withdraw
 from kb.config import Settings
 from kb.db import make_engine
-from kb.models import Authorisation, Practice
+from kb.models import Authorisation, Practice, Role
 from tests.conftest import PostgresSchema
 from tests.factories import public_id_of
 from tests.ingest.helpers import run_ingest
@@ -182,12 +182,15 @@ def test_decisions_across_two_processes_stay_one_and_a_file_through_the_other_ke
     _, engine = shared_database
     a, b = two_servers
     with Session(engine) as session, session.begin():
-        focal, curator = user_by_name(session, "focal.xn"), user_by_name(session, "curator")
-        assert focal is not None and curator is not None
+        # Norvale (XN) hosts GP-RAD-001; the demo has no focal point for it, so the test appoints one
+        focal = save_user(session, username="focal.xn", role=Role.focal_point, state_code="XN",
+                          full_name="Focal Point of Norvale", password="focal-xn-password", actor="test")
+        curator = user_by_name(session, "curator")
+        assert curator is not None
         focal_token = issue_token(session, user=focal, actor="test")
         curator_token = issue_token(session, user=curator, actor="test")
         practice = session.exec(select(Practice).where(Practice.external_id == "GP-RAD-001")).one()
-        door, version = practice.public_id, practice.decision_version
+        door, version, practice_id = practice.public_id, practice.decision_version, practice.id
 
     bodies = [{"scope": "public", "attribution": "named", "based_on": version},
               {"scope": "public", "attribution": "anonymous", "based_on": version}]
@@ -199,7 +202,7 @@ def test_decisions_across_two_processes_stay_one_and_a_file_through_the_other_ke
     assert "Now in force: Shared with everyone (public)" in conflict["detail"]
     assert conflict["current"]["version"] == version + 1
     with Session(engine) as session:
-        rows = session.exec(select(Authorisation).where(Authorisation.practice_id == practice.id,
+        rows = session.exec(select(Authorisation).where(Authorisation.practice_id == practice_id,
                                                         col(Authorisation.withdrawn_at).is_(None),
                                                         col(Authorisation.superseded_at).is_(None))).all()
         assert len(rows) == 1
