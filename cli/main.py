@@ -205,12 +205,13 @@ def serve(
     """Serve the portal and the JSON API (a real KB_SECRET_KEY is required outside demo mode)."""
     import uvicorn
 
-    from kb.config import DEMO_KEY_FILE, ConfigurationError
+    from kb.config import DEMO_KEY_FILE, ConfigurationError, get_settings
 
     settings, _ = _engine()
     if demo:
-        os.environ["KB_DEMO"] = "true"  # the worker processes build their settings from the environment
-        settings = settings.model_copy(update={"demo": True})
+        os.environ["KB_DEMO"] = "true"  # the app factory (here and in workers) builds its settings from the environment
+        get_settings.cache_clear()
+        settings = get_settings()
     generated = not (settings.data_dir / DEMO_KEY_FILE).exists()
     try:
         settings.session_key()

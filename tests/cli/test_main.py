@@ -102,3 +102,33 @@ def test_serve_refuses_a_missing_or_known_session_key_outside_demo_mode(tmp_path
                             text=True, env=env, timeout=120, check=False)
     assert result.returncode == 2
     assert "not serving: KB_SECRET_KEY" in result.stderr and "kb serve --demo" in result.stderr
+
+
+def test_serve_in_demo_mode_serves_without_a_key_and_keeps_the_one_it_generated(tmp_path: Path) -> None:
+    """What `make run` does: one process, no KB_SECRET_KEY, `--demo`."""
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k not in ("KB_SECRET_KEY", "KB_DEMO")}
+    env |= {"KB_DATABASE_URL": f"sqlite:///{tmp_path / 'kb.db'}", "KB_DATA_DIR": str(tmp_path / "data"),
+            "KB_LOG_LEVEL": "WARNING"}
+    server = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--demo", "--port", str(port)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline, status = time.monotonic() + 240, None
+        while time.monotonic() < deadline and server.poll() is None and status != 200:
+            try:
+                status = httpx.get(f"http://127.0.0.1:{port}/", timeout=5).status_code
+            except httpx.TransportError:
+                time.sleep(1)
+        assert status == 200, server.poll()
+        assert len((tmp_path / "data" / "secret_key").read_text().strip()) >= 32
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=60)[0]
+    assert "demo mode: generated a session key" in output and "Traceback" not in output
