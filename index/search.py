@@ -227,11 +227,12 @@ class SearchService:
         filters = filters or Filters()
         query = query.strip()
         visible = self.visible_set(session, viewer, filters)
-        ranking = self._matches(viewer, query, visible, match_floor)
+        encoded: dict[str, np.ndarray] = {}  # a chosen facet ranks the same description again: embed it once
+        ranking = self._matches(viewer, query, visible, match_floor, encoded)
         facets = self._facets(ranking.ids, visible) if with_facets else {}
         for name in filters.chosen_facets() if with_facets else ():
             others = self.visible_set(session, viewer, filters.without(name))
-            facets[name] = self._facets(self._matches(viewer, query, others, match_floor).ids, others)[name]
+            facets[name] = self._facets(self._matches(viewer, query, others, match_floor, encoded).ids, others)[name]
         ranking = self._sorted(ranking, sort)
         page = slice(offset, offset + limit)
         texts = self.catalogue.passage_texts(session, ranking.passages[page].tolist())
@@ -243,10 +244,11 @@ class SearchService:
         ]
         return SearchResult(total=len(ranking.ids), hits=hits, facets=facets)
 
-    def _matches(self, viewer: Viewer, query: str, visible: VisibleSet, match_floor: bool) -> Ranking:
+    def _matches(self, viewer: Viewer, query: str, visible: VisibleSet, match_floor: bool,
+                 encoded: dict[str, np.ndarray]) -> Ranking:
         """Return the visible practices that match the query, best first (all of them, newest first, without)."""
         if query:
-            return self.rank(query, visible, requester=viewer.requester, match_floor=match_floor)
+            return self.rank(query, visible, requester=viewer.requester, match_floor=match_floor, encoded=encoded)
         return self._browse_order(visible.ids)
 
     def _sorted(self, ranking: Ranking, sort: Sort) -> Ranking:
@@ -286,7 +288,7 @@ class SearchService:
                     self.catalogue.passages_for(shown, hidden), self.catalogue.lexical_docs(shown, hidden))
 
     def rank(self, query: str, visible: VisibleSet, *, requester: str | None = None,
-             match_floor: bool = True) -> Ranking:
+             match_floor: bool = True, encoded: dict[str, np.ndarray] | None = None) -> Ranking:
         """Rank the visible practices for a query: fused dense and lexical scores of the matches, best first.
 
         The vector scans run on a worker thread while this one scores BM25 (FAISS and numpy release the
@@ -295,7 +297,11 @@ class SearchService:
         if len(visible.ids) == 0:
             return Ranking.empty()
         parts = [part for part in self.parts(query, visible) if len(part.ids)]
-        vectors = [self.embedder.encode_query(part.query, requester=requester) for part in parts]
+        encoded = {} if encoded is None else encoded  # the vectors of texts already embedded for this request
+        for part in parts:
+            if part.query not in encoded:
+                encoded[part.query] = self.embedder.encode_query(part.query, requester=requester)
+        vectors = [encoded[part.query] for part in parts]
         scan = scan_pool().submit(lambda: [self._dense(v, part) for v, part in zip(vectors, parts, strict=True)])
         try:
             lexical = [self._lexical(part, visible.audience.lexical) for part in parts]
