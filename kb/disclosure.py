@@ -1,14 +1,14 @@
-"""Disclosure control for statistics: whether one set of practices may be counted for someone outside the secretariat.
+"""Disclosure control for statistics: which sets of practices may be counted for someone outside the secretariat.
 
-The decision is a function of the set alone (its practices and what the viewer knows of their hosts), so the same
-cell gets the same answer in every table, whatever the filters or the other dimension (docs/statistics.md):
+The viewer's whole collection is cut into *atomic populations* (docs/statistics.md): groups that each pass the
+threshold and dominance rules, found by cutting top down along the dimensions, as Mondrian does (LeFevre, DeWitt
+and Ramakrishnan, 2006). A set is counted only when it is a union of whole groups — the partitioned statistical
+database of Yu and Chin (1977) and Chin and Özsoyoglu (1981). Then:
 
-1. Threshold and dominance (primary suppression): at least `min_states` distinct host states, and no state
-   above `max_share` % of the practices. A practice whose host the viewer may not see is assumed to come from the
-   largest contributor and adds no state, so the answer never depends on a host the viewer may not know.
-2. Secondary suppression against differencing: for every dimension, the set is split into its parts (each value;
-   for years also every earlier and later range). A set is counted only if no hidden part's count follows linearly
-   from the set and its counted parts, and the practices outside its counted parts pass the primary rule.
+- every counted set passes the rules (a union of groups that pass them does),
+- a hidden set splits some group, and every published number is constant across each group, so no sum or
+  difference of published numbers, from any tables with any filters, gives a hidden set's count, and
+- the same set gets the same answer in every table: the groups depend on the viewer's collection, not the request.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from math import gcd
 
 
 @dataclass(frozen=True)
@@ -38,7 +37,7 @@ class Fact:
 
 @dataclass(frozen=True)
 class Split:
-    """A dimension along which a set can be cut; an ordered one (the year) is also cut into earlier/later ranges."""
+    """A dimension along which the collection can be cut; an ordered one (the year) is cut into earlier/later."""
 
     name: str
     ordered: bool = False
@@ -54,153 +53,161 @@ def passes_primary(facts: Sequence[Fact], rule: Rule) -> bool:
     return len(named) >= rule.min_states and largest * 100 <= rule.max_share * len(facts)
 
 
-class Span:
-    """The linear span of some integer vectors, kept as a reduced basis (exact, fraction-free integer arithmetic)."""
-
-    def __init__(self, vectors: Iterable[Sequence[int]]) -> None:
-        self.basis: list[tuple[int, list[int]]] = []  # (pivot column, reduced row)
-        for vector in vectors:
-            reduced = self._reduce(vector)
-            pivot = next((i for i, x in enumerate(reduced) if x), None)
-            if pivot is not None:
-                self.basis.append((pivot, reduced))
-
-    def _reduce(self, row: Sequence[int]) -> list[int]:
-        reduced = list(row)
-        for pivot, base in self.basis:
-            factor = reduced[pivot]
-            if factor:
-                scale = base[pivot]
-                reduced = [scale * a - factor * b for a, b in zip(reduced, base, strict=True)]
-                divisor = gcd(*reduced)  # keeps the integers small
-                if divisor > 1:
-                    reduced = [a // divisor for a in reduced]
-        return reduced
-
-    def holds(self, target: Sequence[int]) -> bool:
-        """Tell whether `target` is a linear combination of the vectors."""
-        return not any(self._reduce(target))
-
-
-def in_span(vectors: Sequence[Sequence[int]], target: Sequence[int]) -> bool:
-    """Tell whether `target` is a linear combination of `vectors` (exact arithmetic)."""
-    return Span(vectors).holds(target)
-
-
 class Disclosure:
-    """Decide, once per set of practices and for one viewer's facts, whether the set may be counted.
+    """The atomic populations of one viewer's collection, and whether a set of its practices may be counted."""
 
-    Sets are kept as bit masks with bit `id` for practice `id`, so a decision can be remembered across requests
-    for the same facts (`decided`, kb.statistics keeps one per audience, change sequence and rule).
-    """
-
-    def __init__(self, facts: Iterable[Fact], splits: Sequence[Split], rule: Rule,
-                 decided: dict[int, bool] | None = None) -> None:
-        self.facts = {fact.id: fact for fact in facts}
-        # Same answer in any order; ordered splits first because their many small parts end most searches early.
-        self.splits = sorted(splits, key=lambda split: not split.ordered)
+    def __init__(self, facts: Iterable[Fact], splits: Sequence[Split], rule: Rule) -> None:
+        self.facts = sorted(facts, key=lambda fact: fact.id)  # the same groups whatever order the facts come in
         self.rule = rule
-        self._decided = {} if decided is None else decided
-        self._hosts: dict[str, int] = {}
+        self._position = {fact.id: i for i, fact in enumerate(self.facts)}
+        hosts: dict[str, int] = {}
         self._unknown = 0
-        values: dict[str, dict[str, int]] = {split.name: {} for split in splits}
-        for fact in self.facts.values():
-            bit = 1 << fact.id
+        for i, fact in enumerate(self.facts):
             if fact.host is None:
-                self._unknown |= bit
+                self._unknown |= 1 << i
             else:
-                self._hosts[fact.host] = self._hosts.get(fact.host, 0) | bit
-            for split in splits:
-                for value in fact.values[split.name]:
-                    values[split.name][value] = values[split.name].get(value, 0) | bit
-        self._values = {name: [by[v] for v in sorted(by)] for name, by in values.items()}
-
-    @staticmethod
-    def mask(ids: Iterable[int]) -> int:
-        """Return the bit mask of a set of practice ids."""
-        found = 0
-        for i in ids:
-            found |= 1 << i
-        return found
+                hosts[fact.host] = hosts.get(fact.host, 0) | 1 << i
+        self._hosts = list(hosts.values())
+        dimensions = _dimension_cuts(self.facts, splits)
+        # Each dimension first in turn; keep the groups that let the most one-dimension cells be counted.
+        candidates = [self._cut([cut for cuts in (dimensions[first], *dimensions[:first], *dimensions[first + 1:])
+                                 for cut in cuts]) for first in range(len(dimensions))] or [self._cut([])]
+        tables = _tables(_value_masks(self.facts, splits))
+        self.groups = max(candidates, key=lambda groups: _countable(groups, tables))
+        self._group_of: dict[int, int] = {}
+        for number, group in enumerate(self.groups):
+            for i in _positions(group):
+                self._group_of[i] = number
 
     def primary(self, ids: Iterable[int]) -> bool:
         """Tell whether a set passes the threshold and dominance rules (kb.disclosure.passes_primary)."""
-        return self._primary(self.mask(ids))
+        mask = 0
+        for i in ids:
+            mask |= 1 << self._position[i]
+        return self._primary(mask)
 
-    def shown(self, ids: frozenset[int]) -> bool:
-        """Tell whether the count of this set of practices may be shown."""
-        return self._shown(self.mask(ids))
+    def shown(self, ids: Iterable[int]) -> bool:
+        """Tell whether the count of this set of practices may be shown: it is a non-empty union of whole groups."""
+        members = set(ids)
+        if not members or not members <= self._position.keys():
+            return False
+        touched = {self._group_of.get(self._position[i]) for i in members}
+        if None in touched:
+            return False  # a practice in no group: the collection as a whole fails the rules
+        return sum(self.groups[number].bit_count() for number in touched if number is not None) == len(members)
 
     def _primary(self, members: int) -> bool:
         size = members.bit_count()
         if size < self.rule.min_states:
             return False
-        named = [c for c in ((members & hosts).bit_count() for hosts in self._hosts.values()) if c]
+        named = [c for c in ((members & hosts).bit_count() for hosts in self._hosts) if c]
         largest = max(named, default=0) + (members & self._unknown).bit_count()
         return len(named) >= self.rule.min_states and largest * 100 <= self.rule.max_share * size
 
-    def _shown(self, members: int) -> bool:
-        decided = self._decided.get(members)
-        if decided is None:
-            decided = self._primary(members) and all(self._safe_split(members, split) for split in self.splits)
-            self._decided[members] = decided
-        return decided
+    def _cut(self, cuts: Sequence[int]) -> list[int]:
+        """Cut the collection into groups that pass the rules, first along cuts every group can take, then locally.
 
-    def _parts(self, members: int, split: Split) -> tuple[list[int], list[int]]:
-        """Return the set's parts by each value of a dimension, and (for an ordered one) its earlier/later ranges."""
-        present = [part for part in (members & value for value in self._values[split.name]) if part]
-        singles = list(dict.fromkeys(part for part in present if part != members))
-        ranges: list[int] = []
-        if split.ordered:
-            for cut in range(1, len(present)):
-                lower = upper = 0
-                for part in present[:cut]:
-                    lower |= part
-                for part in present[cut:]:
-                    upper |= part
-                ranges += (lower, upper)
-            ranges = [r for r in dict.fromkeys(ranges) if r not in singles and r != members]
-        return singles, ranges
-
-    def _safe_split(self, members: int, split: Split) -> bool:
-        singles, ranges = self._parts(members, split)
-        parts = singles + ranges
-        hidden = [part for part in parts if not self._shown(part)]
-        if not hidden:
-            return True
-        secret = set(hidden)
-        counted_singles = [part for part in singles if part not in secret]
-        covered = _union(counted_singles)
-        disjoint = sum(part.bit_count() for part in counted_singles) == covered.bit_count()
-        singles_disjoint = sum(part.bit_count() for part in singles) == _union(singles).bit_count()
-        if not ranges and singles_disjoint:
-            # the parts do not overlap: a hidden one follows from the set only when it is the one left out
-            if len(hidden) == 1 and _union(singles) == members:
-                return False
-        else:
-            counted = [members, *counted_singles, *(part for part in ranges if part not in secret)]
-            # ranges are unions of values, so parts by one value that do not overlap are already the atoms
-            whole = singles_disjoint and _union(singles) == members
-            atoms = singles if whole else _atoms(members, parts)
-            span = Span([int(atom & part == atom) for atom in atoms] for part in counted)
-            if any(span.holds([int(atom & part == atom) for atom in atoms]) for part in hidden):
-                return False
-        if disjoint:
-            rest = members & ~covered  # its count is the set's minus the counted parts'
-            return not rest or self._primary(rest)
-        return True
+        A cut every group takes makes its dimension value countable everywhere (a one-dimension cell); a cut taken
+        only inside some groups makes the finer cells there countable (two dimensions, or one under a filter).
+        """
+        everything = (1 << len(self.facts)) - 1
+        if not everything or not self._primary(everything):
+            return []
+        groups = [everything]
+        for cut in cuts:
+            pieces = [piece for group in groups for piece in (group & cut, group & ~cut) if piece]
+            if all(self._primary(piece) for piece in pieces):
+                groups = pieces
+        final: list[int] = []
+        while groups:
+            group = groups.pop()
+            for cut in cuts:
+                inside, outside = group & cut, group & ~cut
+                if inside and outside and self._primary(inside) and self._primary(outside):
+                    groups += (inside, outside)
+                    break
+            else:
+                final.append(group)
+        return sorted(final)
 
 
-def _union(parts: Iterable[int]) -> int:
-    found = 0
-    for part in parts:
-        found |= part
+def _value_masks(facts: Sequence[Fact], splits: Sequence[Split]) -> list[dict[str, int]]:
+    """Return, per dimension, the mask of the practices with each value."""
+    found: list[dict[str, int]] = []
+    for split in splits:
+        masks: dict[str, int] = {}
+        for i, fact in enumerate(facts):
+            for value in fact.values[split.name]:
+                masks[value] = masks.get(value, 0) | 1 << i
+        found.append(masks)
     return found
 
 
-def _atoms(members: int, parts: Sequence[int]) -> list[int]:
-    """Group a set's practices by which parts they fall in: the unknowns a reader of the counts would solve for."""
-    atoms = [members]
-    for part in parts:
-        atoms = [piece for atom in atoms for piece in (atom & part, atom & ~part) if piece]
-    return atoms
+def _dimension_cuts(facts: Sequence[Fact], splits: Sequence[Split]) -> list[list[int]]:
+    """Return the ways to cut the collection along each dimension, as masks, coarse before fine.
+
+    Each value of a dimension is a cut (its practices and the rest), the largest first; an ordered dimension is
+    first cut at each value into earlier and later, the middle first, so that a range is countable before its
+    single years. Dimensions with fewer values come first; the order depends on the collection only.
+    """
+    order = sorted(zip(splits, _value_masks(facts, splits), strict=True), key=lambda pair: (len(pair[1]), pair[0].name))
+    found: list[list[int]] = []
+    for split, masks in order:
+        cuts = [masks[v] for v in sorted(masks, key=lambda v: (-masks[v].bit_count(), v))]
+        if split.ordered:
+            values = sorted(masks)
+            later = [_union(masks[v] for v in values[start:]) for start in range(1, len(values))]
+            cuts = [later[i] for i in _middle_first(len(later))] + cuts
+        found.append(cuts)
+    return found
+
+
+def _taking_turns(dimensions: Sequence[Sequence[int]]) -> list[int]:
+    """Return the cuts of every dimension in turn: the first of each, then the second of each, and so on."""
+    cuts: list[int] = []
+    for turn in range(max((len(cuts) for cuts in dimensions), default=0)):
+        cuts += (masks[turn] for masks in dimensions if turn < len(masks))
+    return cuts
+
+
+def _tables(values: Sequence[Mapping[str, int]]) -> list[list[int]]:
+    """Return the cells of every one- and two-dimension table, as masks (the empty ones left out)."""
+    found = [list(masks.values()) for masks in values]
+    for i, rows in enumerate(values):
+        for columns in values[i + 1:]:
+            found.append([cell for r in rows.values() for c in columns.values() if (cell := r & c)])
+    return [cells for cells in found if cells]
+
+
+def _countable(groups: Sequence[int], tables: Sequence[Sequence[int]]) -> float:
+    """Score groups by the share of each table's cells that are unions of whole groups, summed over the tables."""
+    def whole(mask: int) -> bool:
+        return bool(groups) and all(mask & group in (0, group) for group in groups)
+    return sum(sum(whole(cell) for cell in cells) / len(cells) for cells in tables)
+
+
+def _middle_first(count: int) -> list[int]:
+    """Return 0..count-1 in the order a binary search visits them: the middle, then the middles of each half."""
+    order: list[int] = []
+    spans = [(0, count)]
+    while spans:
+        low, high = spans.pop(0)
+        if low < high:
+            middle = (low + high) // 2
+            order.append(middle)
+            spans += [(low, middle), (middle + 1, high)]
+    return order
+
+
+def _union(masks: Iterable[int]) -> int:
+    found = 0
+    for mask in masks:
+        found |= mask
+    return found
+
+
+def _positions(mask: int) -> Iterable[int]:
+    while mask:
+        lowest = mask & -mask
+        yield lowest.bit_length() - 1
+        mask ^= lowest

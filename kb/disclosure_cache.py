@@ -1,7 +1,7 @@
-"""Remember disclosure decisions across requests, per audience and rule, for as long as the facts behind them hold.
+"""Remember each audience's atomic populations across requests, for as long as the facts behind them hold.
 
-A decision depends only on the facts of the set's own practices (kb.disclosure), so a remembered one stays right
-while none of those facts changes: every request compares its facts with the remembered ones and starts afresh
+The groups depend only on the facts of the audience's whole collection (kb.disclosure), so remembered ones stay
+right while none of those facts changes: every request compares its facts with the remembered ones and cuts afresh
 for that audience when one differs (an edit, a consent decision, a host newly shown or hidden).
 """
 
@@ -9,41 +9,31 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable, Sequence
 
-from kb.disclosure import Fact
+from kb.disclosure import Disclosure, Fact
 
 AUDIENCES = 16  # remembered audiences (the public, each state's users, each set of networks)
-DECISIONS = 400_000  # remembered sets in all (a set of 3,000 practices takes about 0.5 kB): memory stays bounded
 
-
-@dataclass
-class _Memory:
-    facts: dict[int, Fact] = field(default_factory=dict)
-    decided: dict[int, bool] = field(default_factory=dict)
-
-
-_memories: OrderedDict[Hashable, _Memory] = OrderedDict()
+_memories: OrderedDict[Hashable, tuple[list[Fact], Disclosure]] = OrderedDict()
 _lock = threading.Lock()
 
 
-def remembered_decisions(audience: Hashable, facts: Sequence[Fact]) -> dict[int, bool]:
-    """Return the decisions remembered for this audience, emptied first if any of these facts has changed."""
+def remembered_disclosure(audience: Hashable, facts: Sequence[Fact], cut: Callable[[], Disclosure]) -> Disclosure:
+    """Return the audience's remembered groups if its facts are unchanged, else cut them afresh and remember them."""
+    ordered = sorted(facts, key=lambda fact: fact.id)
     with _lock:
         memory = _memories.pop(audience, None)
-        if memory is None or len(memory.decided) > DECISIONS or any(
-                memory.facts.get(fact.id, fact) != fact for fact in facts):
-            memory = _Memory()
-        memory.facts.update((fact.id, fact) for fact in facts)
+    if memory is None or memory[0] != ordered:
+        memory = (ordered, cut())
+    with _lock:
         _memories[audience] = memory
-        while len(_memories) > 1 and (len(_memories) > AUDIENCES
-                                      or sum(len(m.decided) for m in _memories.values()) > DECISIONS):
+        while len(_memories) > AUDIENCES:
             _memories.popitem(last=False)  # the audience asked least recently
-        return memory.decided
+    return memory[1]
 
 
-def forget_decisions() -> None:
-    """Forget every remembered decision."""
+def forget_disclosures() -> None:
+    """Forget every remembered audience."""
     with _lock:
         _memories.clear()

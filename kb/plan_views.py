@@ -130,6 +130,6 @@ def needs_by_area(session: Session, viewer: Viewer, *, rule: Rule) -> list[Needs
         if disclosure is None:
             found.append(NeedsCell(functional_area=area, topic=topic, states=len(distinct), items=len(members),
                                    state_codes=distinct))
-        elif disclosure.shown(frozenset(i for i, _ in members)):
+        elif disclosure.shown(i for i, _ in members):
             found.append(NeedsCell(functional_area=area, topic=None, states=len(distinct)))
     return found

@@ -21,6 +21,7 @@ class PracticeFacts:
     source_type: str
     year: int
     tags: Mapping[str, list[str]]
+    functional_area: str | None = None  # of the mission finding the practice was drawn from, if any
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,13 @@ def _year(_vocabularies: Vocabularies) -> Dimension:
     return Dimension("year", "Year", lambda f: frozenset({str(f.year)}), years, ordered=True)
 
 
+def _functional_area(vocabularies: Vocabularies) -> Dimension:
+    areas = [Category(t.id, t.label) for t in vocabularies["functional_area"].terms.values()]
+    return Dimension("functional_area", "Functional area",
+                     lambda f: frozenset({f.functional_area}) if f.functional_area else frozenset(),
+                     lambda _facts: areas)
+
+
 DIMENSIONS: dict[str, DimensionFactory] = {
     "topic_group": tag_level("topic", 1, "topic_group", "Topic group"),
     "topic": tag_level("topic", 2, "topic", "Topic"),
@@ -98,7 +106,9 @@ DIMENSIONS: dict[str, DimensionFactory] = {
     "kind": _kind,
     "source_type": _source_type,
     "year": _year,
-    # finding kind and functional area join here once missions exist (one entry each)
+    # Practices drawn from mission findings count by the finding's functional area. Finding kind is not a
+    # dimension: only good-practice findings become practices; recommendations and suggestions never leave the host.
+    "functional_area": _functional_area,
 }
 
 

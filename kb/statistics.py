@@ -1,6 +1,7 @@
 """Statistics: counts of what the viewer may see by one or two dimensions, with disclosure control (kb.disclosure).
 
-Everyone but the secretariat gets a cell's count only where kb.disclosure allows it; totals add up the counted
+Everyone but the secretariat gets a cell's count only where kb.disclosure allows it, decided over the viewer's whole
+collection whatever the filters (so the same cell gets the same answer in every table); totals add up the counted
 cells only, so a hidden cell never enters a published number. The secretariat gets exact counts with the number
 of states per cell, and may preview what the public sees.
 """
@@ -14,9 +15,9 @@ from sqlmodel import Session, col, select
 
 from kb.db import in_chunks
 from kb.disclosure import Disclosure, Fact, Rule, Split
-from kb.disclosure_cache import remembered_decisions
+from kb.disclosure_cache import remembered_disclosure
 from kb.errors import InvalidInput
-from kb.models import Practice
+from kb.models import Finding, Practice
 from kb.queries import Filters, filter_problems, tags_by_practice, visible_rows
 from kb.stat_dimensions import Category, Dimension, PracticeFacts, Vocabularies, dimension_problems, dimensions
 from kb.viewer import PUBLIC, Viewer
@@ -55,13 +56,19 @@ def visible_facts(session: Session, viewer: Viewer, filters: Filters, vocabulari
     rows = dict(visible_rows(session, viewer, filters, dict(vocabularies)))
     ids = sorted(rows)
     tags = tags_by_practice(session, ids)
+    areas: dict[int, str] = {}
+    for chunk in in_chunks(ids):
+        areas.update((key, area) for key, area in session.exec(
+            select(Finding.practice_id, Finding.functional_area)
+            .where(col(Finding.practice_id).in_(chunk), col(Finding.functional_area).is_not(None))) if key and area)
     found: list[PracticeFacts] = []
     for chunk in in_chunks(ids):
         for practice in session.exec(select(Practice).where(col(Practice.id).in_(chunk))):
             key = practice.id or 0
             found.append(PracticeFacts(id=key, host=practice.host_state_code if rows[key] else None,
                                        kind=str(practice.kind), source_type=practice.source_type,
-                                       year=practice.source_year, tags=tags[key]))
+                                       year=practice.source_year, tags=tags[key],
+                                       functional_area=areas.get(key)))
     return found
 
 
@@ -77,9 +84,14 @@ def statistics_table(
         viewer = PUBLIC
     exact = viewer.is_secretariat
     every = dimensions(vocabularies)
-    facts = visible_facts(session, viewer, filters, vocabularies)
     row_dim, col_dim = every[rows], (every[columns] if columns else None)
-    disclosure = None if exact else _disclosure(viewer, facts, every, rule)
+    if exact:
+        facts, disclosure = visible_facts(session, viewer, filters, vocabularies), None
+    else:
+        collection = visible_facts(session, viewer, Filters(), vocabularies)
+        disclosure = _disclosure(viewer, collection, every, rule)
+        wanted = {key for key, _ in visible_rows(session, viewer, filters, dict(vocabularies))}
+        facts = [f for f in collection if f.id in wanted]
     cells = [_cell(facts, row_dim, r, col_dim, c, disclosure)
              for r in row_dim.categories(facts)
              for c in (col_dim.categories(facts) if col_dim else [None])]
@@ -96,13 +108,13 @@ def statistics_table(
     )
 
 
-def _disclosure(viewer: Viewer, facts: Sequence[PracticeFacts], every: dict[str, Dimension], rule: Rule
+def _disclosure(viewer: Viewer, collection: Sequence[PracticeFacts], every: dict[str, Dimension], rule: Rule
                 ) -> Disclosure:
-    """Return the disclosure decisions for these facts, reusing those remembered for the same audience and rule."""
-    seen = [Fact(f.id, f.host, {d.name: d.values_of(f) for d in every.values()}) for f in facts]
+    """Return the atomic populations of the viewer's whole collection, remembered per audience and rule."""
+    seen = [Fact(f.id, f.host, {d.name: d.values_of(f) for d in every.values()}) for f in collection]
     splits = [Split(d.name, d.ordered) for d in every.values()]
     audience = (viewer.cache_key, rule, tuple(splits))
-    return Disclosure(seen, splits, rule, remembered_decisions(audience, seen))
+    return remembered_disclosure(audience, seen, lambda: Disclosure(seen, splits, rule))
 
 
 def _cell(facts: Sequence[PracticeFacts], row_dim: Dimension, row: Category, col_dim: Dimension | None,
@@ -112,7 +124,7 @@ def _cell(facts: Sequence[PracticeFacts], row_dim: Dimension, row: Category, col
     key = column.id if column else None
     if disclosure is None:
         return StatCell(row.id, key, len(members), False, len({f.host for f in members}))
-    if disclosure.shown(frozenset(f.id for f in members)):
+    if disclosure.shown(f.id for f in members):
         return StatCell(row.id, key, len(members), False)
     return StatCell(row.id, key, None, True)
 

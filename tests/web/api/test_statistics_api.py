@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from kb.models import Finding
 
 Bearer = Callable[[str], dict[str, str]]
 
 
 def test_public_table_counts_only_cells_enough_states_share(client: TestClient) -> None:
-    body = client.get("/api/v1/statistics", params={"rows": "topic"}).json()
+    body = client.get("/api/v1/statistics", params={"rows": "source_type"}).json()
     assert set(body) >= {"rows", "columns", "cells", "row_totals", "column_totals", "total", "rule"}
     assert body["rule"] == {"min_states": 3, "max_share": 70.0}
     assert body["exact"] is False and body["columns"] == []
@@ -22,11 +27,11 @@ def test_public_table_counts_only_cells_enough_states_share(client: TestClient) 
 
 def test_shown_counts_are_what_a_search_finds(client: TestClient, bearer: Bearer) -> None:
     headers = bearer("reader.xb")
-    body = client.get("/api/v1/statistics", params={"rows": "topic"}, headers=headers).json()
+    body = client.get("/api/v1/statistics", params={"rows": "kind"}, headers=headers).json()
     shown = [c for c in body["cells"] if not c["suppressed"]]
     assert shown
     for cell in shown:
-        found = client.get("/api/v1/search", params={"topic": cell["row"], "limit": 1}, headers=headers).json()
+        found = client.get("/api/v1/search", params={"kind": cell["row"], "limit": 1}, headers=headers).json()
         assert found["total"] == cell["count"], cell
 
 
@@ -69,3 +74,14 @@ def test_unknown_dimension_is_refused_naming_the_allowed_ones(client: TestClient
     assert same.status_code == 422 and "columns" in same.text
     term = client.get("/api/v1/statistics", params={"rows": "year", "topic": "no_such_topic"})
     assert term.status_code == 422 and "no_such_topic" in term.text
+
+
+def test_practices_drawn_from_mission_findings_count_by_functional_area(
+    client: TestClient, bearer: Bearer, demo_engine: Engine
+) -> None:
+    with Session(demo_engine) as session:
+        drawn = Counter(session.exec(
+            select(Finding.functional_area).where(col(Finding.practice_id).is_not(None))))
+    body = client.get("/api/v1/statistics", params={"rows": "functional_area"}, headers=bearer("curator")).json()
+    assert {c["row"]: c["count"] for c in body["cells"] if c["count"]} == dict(drawn)
+    assert {r["id"] for r in body["rows"]} >= set(drawn), "every area of the vocabulary is a row"

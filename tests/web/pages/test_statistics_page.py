@@ -64,4 +64,4 @@ def test_secretariat_sees_states_per_cell_and_previews_what_others_see(signed_in
 def test_a_bad_dimension_says_which_are_allowed(client: TestClient) -> None:
     page = client.get("/statistics", params={"rows": "host_state"})
     assert page.status_code == 422
-    assert "allowed: topic_group, topic, sector, domain, kind, source_type, year" in page.text
+    assert "allowed: topic_group, topic, sector, domain, kind, source_type, year, functional_area" in page.text
