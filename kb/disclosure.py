@@ -68,11 +68,12 @@ class Disclosure:
             else:
                 hosts[fact.host] = hosts.get(fact.host, 0) | 1 << i
         self._hosts = list(hosts.values())
-        dimensions = _dimension_cuts(self.facts, splits)
-        # Each dimension first in turn; keep the groups that let the most one-dimension cells be counted.
+        values = _value_masks(self.facts, splits)
+        dimensions = _dimension_cuts(splits, values)
+        # Each dimension first in turn; keep the groups that let the most cells of one- and two-dimension tables count.
         candidates = [self._cut([cut for cuts in (dimensions[first], *dimensions[:first], *dimensions[first + 1:])
                                  for cut in cuts]) for first in range(len(dimensions))] or [self._cut([])]
-        tables = _tables(_value_masks(self.facts, splits))
+        tables = _tables(values)
         self.groups = max(candidates, key=lambda groups: _countable(groups, tables))
         self._group_of: dict[int, int] = {}
         for number, group in enumerate(self.groups):
@@ -91,10 +92,10 @@ class Disclosure:
         members = set(ids)
         if not members or not members <= self._position.keys():
             return False
-        touched = {self._group_of.get(self._position[i]) for i in members}
-        if None in touched:
-            return False  # a practice in no group: the collection as a whole fails the rules
-        return sum(self.groups[number].bit_count() for number in touched if number is not None) == len(members)
+        if not self.groups:
+            return False  # the collection as a whole fails the rules: no group, nothing counted
+        touched = {self._group_of[self._position[i]] for i in members}
+        return sum(self.groups[number].bit_count() for number in touched) == len(members)
 
     def _primary(self, members: int) -> bool:
         size = members.bit_count()
@@ -143,31 +144,23 @@ def _value_masks(facts: Sequence[Fact], splits: Sequence[Split]) -> list[dict[st
     return found
 
 
-def _dimension_cuts(facts: Sequence[Fact], splits: Sequence[Split]) -> list[list[int]]:
+def _dimension_cuts(splits: Sequence[Split], values: Sequence[Mapping[str, int]]) -> list[list[int]]:
     """Return the ways to cut the collection along each dimension, as masks, coarse before fine.
 
     Each value of a dimension is a cut (its practices and the rest), the largest first; an ordered dimension is
     first cut at each value into earlier and later, the middle first, so that a range is countable before its
     single years. Dimensions with fewer values come first; the order depends on the collection only.
     """
-    order = sorted(zip(splits, _value_masks(facts, splits), strict=True), key=lambda pair: (len(pair[1]), pair[0].name))
+    order = sorted(zip(splits, values, strict=True), key=lambda pair: (len(pair[1]), pair[0].name))
     found: list[list[int]] = []
     for split, masks in order:
         cuts = [masks[v] for v in sorted(masks, key=lambda v: (-masks[v].bit_count(), v))]
         if split.ordered:
-            values = sorted(masks)
-            later = [_union(masks[v] for v in values[start:]) for start in range(1, len(values))]
+            steps = sorted(masks)
+            later = [_union(masks[v] for v in steps[start:]) for start in range(1, len(steps))]
             cuts = [later[i] for i in _middle_first(len(later))] + cuts
         found.append(cuts)
     return found
-
-
-def _taking_turns(dimensions: Sequence[Sequence[int]]) -> list[int]:
-    """Return the cuts of every dimension in turn: the first of each, then the second of each, and so on."""
-    cuts: list[int] = []
-    for turn in range(max((len(cuts) for cuts in dimensions), default=0)):
-        cuts += (masks[turn] for masks in dimensions if turn < len(masks))
-    return cuts
 
 
 def _tables(values: Sequence[Mapping[str, int]]) -> list[list[int]]:

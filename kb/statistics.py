@@ -56,13 +56,10 @@ def visible_facts(session: Session, viewer: Viewer, filters: Filters, vocabulari
     rows = dict(visible_rows(session, viewer, filters, dict(vocabularies)))
     ids = sorted(rows)
     tags = tags_by_practice(session, ids)
-    areas: dict[int, str] = {}
-    for chunk in in_chunks(ids):
-        areas.update((key, area) for key, area in session.exec(
-            select(Finding.practice_id, Finding.functional_area)
-            .where(col(Finding.practice_id).in_(chunk), col(Finding.functional_area).is_not(None))) if key and area)
     found: list[PracticeFacts] = []
     for chunk in in_chunks(ids):
+        areas = dict(session.exec(select(Finding.practice_id, Finding.functional_area).where(
+            col(Finding.practice_id).in_(chunk), col(Finding.functional_area).is_not(None))).all())
         for practice in session.exec(select(Practice).where(col(Practice.id).in_(chunk))):
             key = practice.id or 0
             found.append(PracticeFacts(id=key, host=practice.host_state_code if rows[key] else None,
@@ -90,8 +87,11 @@ def statistics_table(
     else:
         collection = visible_facts(session, viewer, Filters(), vocabularies)
         disclosure = _disclosure(viewer, collection, every, rule)
-        wanted = {key for key, _ in visible_rows(session, viewer, filters, dict(vocabularies))}
-        facts = [f for f in collection if f.id in wanted]
+        if filters == Filters():
+            facts = collection
+        else:
+            wanted = {key for key, _ in visible_rows(session, viewer, filters, dict(vocabularies))}
+            facts = [f for f in collection if f.id in wanted]
     cells = [_cell(facts, row_dim, r, col_dim, c, disclosure)
              for r in row_dim.categories(facts)
              for c in (col_dim.categories(facts) if col_dim else [None])]
