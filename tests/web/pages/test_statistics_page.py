@@ -65,3 +65,10 @@ def test_a_bad_dimension_says_which_are_allowed(client: TestClient) -> None:
     page = client.get("/statistics", params={"rows": "host_state"})
     assert page.status_code == 422
     assert "allowed: topic_group, topic, sector, domain, kind, source_type, year, functional_area" in page.text
+
+
+def test_a_table_whose_every_year_is_hidden_says_so_rather_than_that_nothing_is_there(client: TestClient) -> None:
+    api = client.get("/api/v1/statistics", params={"rows": "year"}).json()
+    assert api["rows"] == [], "the demo's public has no year that passes the rules"
+    text = soup(client.get("/statistics", params={"rows": "year"}).text).select_one("tbody").get_text(" ", strip=True)
+    assert "No year has a count that can be shown to you" in text and "Nothing here yet" not in text
