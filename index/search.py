@@ -81,7 +81,8 @@ class Audience:
 
     ids: np.ndarray  # sorted practice ids
     shown: np.ndarray  # aligned with ids: may the viewer see the host?
-    lexical: LexicalView
+    docs: np.ndarray  # sorted BM25 documents of these practices, as this audience reads them
+    lexical: LexicalView  # BM25 statistics of exactly those documents
     speller: LazySpeller  # "did you mean" from the words of exactly these practices, as this audience reads them
     seq: int = 0  # the change sequence it was made at
 
@@ -186,7 +187,8 @@ class SearchService:
         docs = self.catalogue.lexical_docs(ids[shown], ids[~shown])
         speller = LazySpeller(lambda: Speller(self.catalogue.words.counts(docs.tolist()),
                                               vocabulary_words(self.vocabularies)))
-        return Audience(ids=ids, shown=shown, lexical=self.catalogue.lexical.view(docs), speller=speller, seq=seq)
+        return Audience(ids=ids, shown=shown, docs=docs, lexical=self.catalogue.lexical.view(docs), speller=speller,
+                        seq=seq)
 
     def _everything_or(self, audience: Audience, ids: np.ndarray, shown: np.ndarray) -> VisibleSet:
         everything = bool(shown.all()) and self.catalogue.is_everything(ids)
@@ -304,7 +306,7 @@ class SearchService:
         vectors = [encoded[part.query] for part in parts]
         scan = scan_pool().submit(lambda: [self._dense(v, part) for v, part in zip(vectors, parts, strict=True)])
         try:
-            lexical = [self._lexical(part, visible.audience.lexical) for part in parts]
+            lexical = [self._lexical(part, visible.audience) for part in parts]
         finally:
             dense = scan.result()
         return self._merge([self._kept(self._fuse(d, lx, match_floor), part)
@@ -320,7 +322,7 @@ class SearchService:
     def rank_lexical(self, query: str, visible: VisibleSet) -> Ranking:
         """Rank by BM25 alone (the benchmarks measure it beside the fused ranking)."""
         parts = [part for part in self.parts(query, visible) if len(part.ids)]
-        found = [self._lexical(part, visible.audience.lexical) for part in parts]
+        found = [self._lexical(part, visible.audience) for part in parts]
         return self._merge([self._kept(Ranking(ids, scores.astype(np.float64), np.full(len(ids), -1, dtype=np.int64)),
                                        part) for (ids, scores), part in zip(found, parts, strict=True)])
 
@@ -334,9 +336,11 @@ class SearchService:
         first.sort()
         return _Dense(owners[first], scores[first].astype(np.float64), passage_ids[first])
 
-    def _lexical(self, part: Part, view: LexicalView) -> tuple[np.ndarray, np.ndarray]:
+    def _lexical(self, part: Part, audience: Audience) -> tuple[np.ndarray, np.ndarray]:
         """Return (practice ids, BM25 scores) of the part's practices that contain a query term."""
-        docs, scores = self.catalogue.lexical.score_arrays(part.lexical_query, view, part.docs)
+        whole = len(part.docs) == len(audience.docs) and np.array_equal(part.docs, audience.docs)
+        allowed = None if whole else part.docs  # the audience's view holds exactly its documents: no allow-list
+        docs, scores = self.catalogue.lexical.score_arrays(part.lexical_query, audience.lexical, allowed)
         return np.abs(docs), scores
 
     def _fuse(self, dense: _Dense, lexical: tuple[np.ndarray, np.ndarray], match_floor: bool) -> Ranking:

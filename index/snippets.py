@@ -102,7 +102,7 @@ class Snippets:
         self._stems: dict[str, str] = dict.fromkeys(_FUNCTION_WORDS, "")  # lower-case word -> stem ("": never)
         self._entries: LRU[tuple[str, str], Entry] = LRU(ENTRIES_KEPT)
 
-    def _stem_all(self, words: list[str]) -> list[str]:
+    def stem_words(self, words: list[str]) -> list[str]:
         """Return the stem of each lower-case word ("" for a function word), remembering them."""
         known = self._stems
         if len(known) > STEMS_KEPT:
@@ -116,7 +116,7 @@ class Snippets:
 
     def tokenize(self, text: str) -> list[str]:
         """Return the stems of a text's content words."""
-        return [stem for stem in self._stem_all([w.casefold() for w in _WORD.findall(text)]) if stem]
+        return [stem for stem in self.stem_words([w.casefold() for w in _WORD.findall(text)]) if stem]
 
     def stems(self, query: str) -> frozenset[str]:
         """Return the stems of a description's content words."""
@@ -125,46 +125,63 @@ class Snippets:
     def _entry(self, summary: str, body: str) -> Entry:
         found = sentences(summary, body)
         words = [[w.casefold() for w in _WORD.findall(s.text)] for s in found]
-        stems = iter(self._stem_all([w for sentence in words for w in sentence]))  # one batch for the entry
+        stems = iter(self.stem_words([w for sentence in words for w in sentence]))  # one batch for the entry
         return Entry(found, [frozenset(s for s in itertools.islice(stems, len(sentence)) if s) for sentence in words])
 
-    def _wanted(self, query: str) -> Callable[[str], bool]:
-        """Return whether a stem is one of the description's (or, for a long one, starts with it)."""
-        stems = self.stems(query)
-        long = tuple(s for s in stems if len(s) >= PREFIX_FROM)
-        return lambda stem: stem in stems or stem.startswith(long)
+    def reading(self, query: str) -> Reading:
+        """Return the description prepared once, for choosing and marking the snippets of a page of results."""
+        return Reading(self, self.stems(query))
 
     def matcher(self, query: str) -> Callable[[str], bool]:
         """Return whether a word is one of the description's content words (or shares its stem)."""
-        wanted = self._wanted(query)
-        seen: dict[str, bool] = {}
-
-        def matches(word: str) -> bool:
-            key = word.casefold()
-            found = seen.get(key)
-            if found is None:
-                stem = self._stem_all([key])[0]
-                found = seen[key] = bool(stem) and wanted(stem)
-            return found
-
-        return matches
+        return self.reading(query).matches
 
     def marks(self, text: str, query: str) -> list[tuple[int, int]]:
         """Return the (start, end) of each word of the text to mark for the description."""
-        if not query.strip():
-            return []
-        matches = self.matcher(query)
-        return [m.span() for m in _WORD.finditer(text) if matches(m.group())]
+        return self.reading(query).marks(text) if query.strip() else []
 
     def choose(self, *, query: str, summary: str, body: str, passage: str = "", room: int = ROOM) -> str:
         """Return the sentence or sentences of the entry that best match the description, within `room`."""
-        entry = self._entries.get_or_build((summary, body), lambda: self._entry(summary, body))
+        return self.reading(query).choose(summary=summary, body=body, passage=passage, room=room)
+
+    def entry(self, summary: str, body: str) -> Entry:
+        """Return an entry's sentences and their stems (remembered: entries recur across searches)."""
+        return self._entries.get_or_build((summary, body), lambda: self._entry(summary, body))
+
+
+class Reading:
+    """One description's content stems, and which words they mark (each word stemmed once per description)."""
+
+    def __init__(self, snippets: Snippets, stems: frozenset[str]) -> None:
+        self._snippets = snippets
+        self.stems = stems
+        self._long = tuple(s for s in stems if len(s) >= PREFIX_FROM)
+        self._seen: dict[str, bool] = {}
+
+    def wanted(self, stem: str) -> bool:
+        """Return whether a stem is one of the description's (or, for a long one, starts with it)."""
+        return stem in self.stems or (bool(self._long) and stem.startswith(self._long))
+
+    def matches(self, word: str) -> bool:
+        """Return whether a word is one of the description's content words (or shares its stem)."""
+        key = word.casefold()
+        found = self._seen.get(key)
+        if found is None:
+            stem = self._snippets.stem_words([key])[0]
+            found = self._seen[key] = bool(stem) and self.wanted(stem)
+        return found
+
+    def marks(self, text: str) -> list[tuple[int, int]]:
+        """Return the (start, end) of each word of the text to mark."""
+        return [m.span() for m in _WORD.finditer(text) if self.matches(m.group())]
+
+    def choose(self, *, summary: str, body: str, passage: str = "", room: int = ROOM) -> str:
+        """Return the sentence or sentences of the entry that best match the description, within `room`."""
+        entry = self._snippets.entry(summary, body)
         found = entry.sentences
         if not found:
             return ""
-        matches = self.matcher(query)
-        stems = self.stems(query)
-        long = tuple(s for s in stems if len(s) >= PREFIX_FROM)
+        stems, long = self.stems, self._long
         chosen_passage = " ".join(plain_text(passage).split())
         scores = [len(own & stems) + (sum(1 for stem in own - stems if stem.startswith(long)) if long else 0)
                   + (IN_PASSAGE if chosen_passage and s.text in chosen_passage else 0)
@@ -172,8 +189,7 @@ class Snippets:
         best = max(range(len(found)), key=lambda i: (scores[i], -i))
         if scores[best] == 0:
             best = 0  # nothing matches the words: the summary's opening says what the entry is
-        return _grow(found, best, scores, room, matches)
-
+        return _grow(found, best, scores, room, self.matches)
 
 
 def _grow(found: list[Sentence], best: int, scores: list[float], room: int, matches: Callable[[str], bool]) -> str:

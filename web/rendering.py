@@ -41,9 +41,10 @@ def render_markdown(text: str) -> Markup:
 
 def highlight(text: str, query: str, *, limit: int = 320) -> Markup:
     """Escape a passage and mark the description's content words in it (cut at a word boundary if long)."""
+    reading = SNIPPETS.reading(query)
     if len(text) > limit:
-        text = cut_at_word(text, limit, SNIPPETS.matcher(query))
-    marks = SNIPPETS.marks(text, query)
+        text = cut_at_word(text, limit, reading.matches)
+    marks = reading.marks(text)
     pieces: list[str] = []
     done = 0
     for start, end in marks:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from sqlmodel import Session
 
 from index.search import SearchService
@@ -21,7 +19,7 @@ def search_response(session: Session, search: SearchService, viewer: Viewer, que
     result = search.search(session, viewer, query, filters, limit=limit, offset=offset, sort=sort,
                            with_facets=with_facets)
     projection = Projection(viewer, search.catalogue.terms)
-    snippet = partial(SNIPPETS.choose, query=query) if query.strip() else None
+    snippet = SNIPPETS.reading(query).choose if query.strip() else None  # the description read once a page
     suggestion = search.suggest(session, viewer, query) if query.strip() and result.total < SUGGEST_BELOW else None
     return projection.search_response(session, result, search.catalogue.tags_of, limit=limit, offset=offset,
                                       snippet=snippet, suggestions=[suggestion] if suggestion else [])
