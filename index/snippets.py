@@ -20,7 +20,7 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from index.lru import LRU
-from index.passages import plain_text
+from index.passages import plain_text, split_sentences
 
 ROOM = 320  # characters a snippet may take
 PREFIX_FROM = 5  # a query stem this long also marks the words it starts ("cyber" in "cybersecurity")
@@ -32,9 +32,6 @@ _WORD = re.compile(r"[A-Za-z0-9]+")
 _FUNCTION_WORDS = frozenset(STOPWORDS_EN_PLUS)  # never marked, even where BM25 keeps them ("our", "when")
 _HEADING = re.compile(r"^\s{0,3}(#{1,6}\s+.*|\*\*[^*]+\*\*:?|__[^_]+__:?)\s*$")
 _LIST_ITEM = re.compile(r"^\s{0,3}([-*+]|\d+[.)])\s+")
-_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "cf.", "no.", "vs.", "dr.", "st.", "mr.", "ms.", "art.", "para.", "fig.")
-_INITIAL = re.compile(r"[a-z]\.")  # "J. Smith": an initial, not a sentence's end
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9])")
 
 Stemmed = Callable[[str], str]
 
@@ -77,20 +74,6 @@ def _blocks(body: str) -> Iterator[str]:
         current.append(line.strip())
     if current:
         yield " ".join(current)
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split plain text into sentences (not after common abbreviations such as "e.g.")."""
-    parts: list[str] = []
-    start = 0
-    for boundary in _SENTENCE_END.finditer(text):
-        before = text[start:boundary.start() + 1].rsplit(" ", 1)[-1].casefold()
-        if before.endswith(_ABBREVIATIONS) or _INITIAL.fullmatch(before):
-            continue
-        parts.append(text[start:boundary.end()].strip())
-        start = boundary.end()
-    parts.append(text[start:].strip())
-    return [p for p in parts if p]
 
 
 class Snippets:

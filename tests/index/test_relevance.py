@@ -63,3 +63,16 @@ def test_related_practices_of_an_invisible_practice_are_never_computed(
         assert demo_search.related(session, PUBLIC, hidden) == []
         curator = viewer_for(session, user_by_name(session, "curator"))
         assert demo_search.related(session, curator, hidden)
+
+
+def test_no_stub_passage_carries_an_entry_into_searches_it_has_nothing_to_do_with(
+    demo_engine: Engine, demo_search: SearchService
+) -> None:
+    # Cut greedily, the gauge-theft entry ended in a 40-word stub ("Most source thefts are opportunistic; simple
+    # barriers defeat them...") that was near every description of an attack or a breach: it came back for these.
+    with Session(demo_engine) as session:
+        titles = dict(session.exec(select(Practice.id, Practice.title)).all())
+        for query in ("cyber attack on plant control systems", "staff keep propping open the door to the source store"):
+            found = [titles[h.practice_id] for h in demo_search.search(session, PUBLIC, query, with_facets=False).hits]
+            assert found, query
+            assert not any("portable nuclear gauges" in title for title in found), (query, found)
