@@ -121,7 +121,7 @@ class Snippets:
 
     def marks(self, text: str, query: str) -> list[tuple[int, int]]:
         """Return the (start, end) of each word of the text to mark for the description."""
-        return self.reading(query).marks(text) if query.strip() else []
+        return self.reading(query).marks(text)
 
     def choose(self, *, query: str, summary: str, body: str, passage: str = "", room: int = ROOM) -> str:
         """Return the sentence or sentences of the entry that best match the description, within `room`."""
@@ -143,7 +143,7 @@ class Reading:
 
     def wanted(self, stem: str) -> bool:
         """Return whether a stem is one of the description's (or, for a long one, starts with it)."""
-        return stem in self.stems or (bool(self._long) and stem.startswith(self._long))
+        return stem in self.stems or stem.startswith(self._long)  # an empty tuple starts nothing
 
     def matches(self, word: str) -> bool:
         """Return whether a word is one of the description's content words (or shares its stem)."""

@@ -87,7 +87,7 @@ def statistics_table(
     else:
         collection = visible_facts(session, viewer, Filters(), vocabularies)
         disclosure = _disclosure(viewer, collection, every, rule)
-        if filters == Filters():
+        if filters.is_empty():
             facts = collection
         else:
             wanted = {key for key, _ in visible_rows(session, viewer, filters, dict(vocabularies))}
