@@ -69,10 +69,16 @@ def test_a_members_feed_follows_what_they_may_see_and_a_withdrawal_leaves_it(
     seen = set(entries(feed.text))
     assert public < seen, "a member sees the public entries and their networks' ones"
 
-    gone = sorted(seen)[0]
+    scopes = under_topic_by_scope(demo_app_settings)
     engine = make_engine(demo_app_settings)
     with Session(engine) as session, session.begin():
-        practice = session.exec(select(Practice).where(Practice.public_id == gone)).one()
+        # Another state's network entry: one about their own state they would go on seeing, being of its host
+        practice = session.exec(
+            select(Practice).where(col(Practice.public_id).in_(sorted(seen - public)), Practice.host_state_code != "XB")
+            .order_by(col(Practice.external_id))
+        ).first()
+        assert practice is not None and scopes[practice.public_id] == Scope.networks
+        gone = practice.public_id
         withdraw(session, practice=practice, by=f"focal.{practice.host_state_code.lower()}", via="test")
     assert set(entries(client.get(address).text)) == seen - {gone}
 
