@@ -15,7 +15,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 from sqlmodel import Session, col, select
 
-from index.snippets import SNIPPETS, cut_at_word
+from index.snippets import SNIPPETS, Reading, cut_at_word
 from kb.authorisations import SCOPE_LABELS
 from kb.models import Network, Role, State, Status, User
 from kb.passwords import MIN_PASSWORD_LENGTH
@@ -39,9 +39,9 @@ def render_markdown(text: str) -> Markup:
     return Markup(html)
 
 
-def highlight(text: str, query: str, *, limit: int = 320) -> Markup:
+def highlight(text: str, query: str | Reading, *, limit: int = 320) -> Markup:
     """Escape a passage and mark the description's content words in it (cut at a word boundary if long)."""
-    reading = SNIPPETS.reading(query)
+    reading = query if isinstance(query, Reading) else SNIPPETS.reading(query)  # a page passes the one it read
     if len(text) > limit:
         text = cut_at_word(text, limit, reading.matches)
     marks = reading.marks(text)

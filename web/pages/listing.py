@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import select
 
 from index.search import SearchService
+from index.snippets import SNIPPETS
 from kb.models import State
 from web.pages.forms import PAGE_SIZE, SearchForm
 from web.rendering import KIND_LABELS, Page
@@ -55,12 +56,13 @@ def facet_options(page: Page, form: SearchForm, facets: dict[str, dict[str, int]
 
 def results_context(page: Page, search: SearchService, form: SearchForm, *, action: str) -> dict[str, Any]:
     """Search for the viewer and return the context of the results partial."""
+    reading = SNIPPETS.reading(form.q)  # one reading of the description: the snippets and their marks
     response = search_response(page.session, search, page.viewer, form.q, form.filters(),
-                               limit=PAGE_SIZE, offset=form.offset, sort=form.sort)
+                               limit=PAGE_SIZE, offset=form.offset, sort=form.sort, reading=reading)
     states = state_names(page)
     pages = max(1, -(-response.total // PAGE_SIZE))
     return {
-        "form": form, "action": action, "response": response, "states": states,
+        "form": form, "action": action, "response": response, "reading": reading, "states": states,
         "facets": facet_options(page, form, response.facets, states), "facet_titles": FACET_TITLES,
         "shown_options": SHOWN_OPTIONS, "pages": pages, "years": sorted(response.facets.get("year", {})),
         "sort_labels": SORT_LABELS, "chosen_filters": form.chosen_count(),
